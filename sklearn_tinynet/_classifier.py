@@ -1,0 +1,771 @@
+"""TinyNetClassifier: a sigmoid network trained by full-batch backpropagation."""
+
+import hashlib
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from . import _network, _solvers
+
+INIT_FUNCTIONS = {
+    "glorot_uniform": _network.init_glorot_uniform,
+    "uniform": _network.init_uniform,
+}
+
+
+def _check_hidden_layer_sizes(hidden_layer_sizes):
+    sizes = (
+        (hidden_layer_sizes,)
+        if isinstance(hidden_layer_sizes, Integral)
+        else tuple(hidden_layer_sizes)
+    )
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes) or (
+        sizes and min(sizes) <= 0
+    ):
+        raise ValueError(
+            "hidden_layer_sizes must be a tuple of positive integers, such as "
+            f"(100,) or (32, 16), or () for no hidden layer; got {hidden_layer_sizes!r}."
+        )
+    return [int(s) for s in sizes]
+
+
+def _validation_mask(X, Y, fraction, seed):
+    """Rows held out for early stopping, chosen by a seeded hash of each row.
+
+    A row's side depends only on its content (features and target) and the
+    seed: duplicated rows never straddle the split, the split does not depend
+    on row order, and an integer ``sample_weight`` of k holds out exactly
+    what k copies of the row would.
+    """
+    key = int(seed).to_bytes(8, "little")
+    X = X.tocsr() if sp.issparse(X) else np.ascontiguousarray(X)
+    Y = np.ascontiguousarray(Y)
+    u = np.empty(X.shape[0])
+    for i in range(X.shape[0]):
+        h = hashlib.blake2b(digest_size=8, key=key)
+        if sp.issparse(X):
+            row = slice(X.indptr[i], X.indptr[i + 1])
+            h.update(X.indices[row].tobytes())
+            h.update(X.data[row].tobytes())
+        else:
+            h.update(X[i].tobytes())
+        h.update(Y[i].tobytes())
+        u[i] = int.from_bytes(h.digest(), "little") / 2.0**64
+    mask = u < fraction
+    if not mask.any():
+        mask = u == u.min()
+    return mask
+
+
+class TinyNetClassifier(ClassifierMixin, BaseEstimator):
+    """Sigmoid network classifier trained by full-batch gradient descent and backprop.
+
+    The estimator behind the tutorial "A Neural Network in 11 lines of
+    Python": every update uses the gradient of the loss over all training
+    rows, computed by backpropagation. Hidden layers are fully connected; the
+    output layer is one sigmoid for binary targets, independent sigmoids for
+    multilabel targets and a softmax for multiclass targets.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Number of units in each hidden layer. ``()`` means no hidden layer
+        (the tutorial's 2-layer network, a logistic regression).
+
+    activation : {'logistic', 'tanh', 'relu', 'identity'}, default='logistic'
+        Activation of the hidden layers; 'logistic' is the tutorial's sigmoid.
+
+    solver : {'gd', 'lbfgs'}, default='lbfgs'
+        'gd' is the tutorial's full-batch gradient descent, with optional
+        momentum; 'lbfgs' is full-batch L-BFGS-B through scipy.
+
+    loss : {'log_loss', 'squared_error'}, default='log_loss'
+        'log_loss' is the cross-entropy of the output layer; 'squared_error'
+        is the tutorial's loss, half the squared error of the sigmoid outputs
+        summed over outputs. Both are averaged over samples.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty ``alpha / 2 * sum ||W||**2``, divided by
+        the total sample weight like the loss.
+
+    learning_rate_init : float, default=0.5
+        Step size of 'gd'. The loss is a mean over samples, so the tutorial's
+        summed update with step 1 is ``learning_rate_init = n_samples``.
+
+    momentum : float, default=0.9
+        Momentum of 'gd', in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether 'gd' uses Nesterov's momentum.
+
+    max_iter : int, default=200
+        Maximum number of full-batch weight updates (iterations of L-BFGS).
+
+    tol : float, default=1e-4
+        Training stops when the loss (the validation loss with
+        ``early_stopping``) has not improved by at least ``tol`` for more than
+        ``n_iter_no_change`` consecutive iterations. 'lbfgs' also stops when
+        the largest gradient component falls below ``tol``.
+
+    n_iter_no_change : int, default=10
+        Number of iterations without improvement tolerated before stopping.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows, stop on their loss and
+        keep the weights with the lowest validation loss. Rows are held out
+        by a seeded hash of their content, so duplicated rows never straddle
+        the split.
+
+    validation_fraction : float, default=0.1
+        Expected share of rows held out with ``early_stopping``.
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes in the loss, multiplied with ``sample_weight``.
+        'balanced' weights classes inversely to their frequency. For
+        multilabel targets only 'balanced' is accepted.
+
+    fit_intercept : bool, default=True
+        Whether layers have biases; the tutorial's network has none.
+
+    init : {'glorot_uniform', 'uniform'} or callable, default='glorot_uniform'
+        Initial weights. 'glorot_uniform' is Glorot and Bengio's uniform
+        scheme; 'uniform' is the tutorial's ``2 * U[0, 1) - 1``. A callable
+        ``init(random_state, fan_in, fan_out)`` returns an array of shape
+        ``(fan_in, fan_out)``. Weight matrices are drawn in layer order from
+        the estimator's ``RandomState``, before any other draw; biases start
+        at zero.
+
+    warm_start : bool, default=False
+        Reuse the previous solution as the starting point of ``fit``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights and the early-stopping split.
+
+    verbose : bool, default=False
+        Print the loss at every iteration.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, or ``arange(n_outputs)`` for multilabel targets.
+
+    coefs_ : list of ndarray
+        ``coefs_[i]`` is the weight matrix from layer i to layer i+1, of shape
+        ``(fan_in, fan_out)``: the tutorial's ``syn0``, ``syn1``.
+
+    intercepts_ : list of ndarray
+        ``intercepts_[i]`` is the bias vector of layer i+1 (zeros when
+        ``fit_intercept=False``).
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of output units.
+
+    out_activation_ : str
+        Output activation, 'logistic' or 'softmax'.
+
+    loss_ : float
+        Training loss of the weights before the last update.
+
+    loss_curve_ : list of float
+        Training loss before each update.
+
+    best_loss_ : float
+        Lowest training loss reached.
+
+    validation_loss_curve_ : list of float
+        Validation loss before each update; only with ``early_stopping``.
+
+    best_validation_loss_ : float
+        Lowest validation loss, whose weights were kept; only with
+        ``early_stopping``.
+
+    n_iter_ : int
+        Number of iterations run by the solver in the last call to ``fit``.
+
+    t_ : int
+        Number of training rows seen by the solver: rows times updates.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when ``X`` has string column
+        names.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : Multi-layer perceptron with
+        mini-batch solvers.
+    sklearn.linear_model.LogisticRegression : The network without hidden
+        layers, with other solvers.
+
+    Notes
+    -----
+    The loss minimised is ``sum_i w_i L_i / sum_i w_i + alpha / 2 *
+    sum ||W||**2 / sum_i w_i`` where ``w_i`` is the product of sample and
+    class weights. With ``solver='gd'`` each update is
+    ``syn -= learning_rate_init * dloss/dsyn`` (plus momentum).
+
+    References
+    ----------
+    A. Trask, "A Neural Network in 11 lines of Python (Part 1)", 2015.
+
+    X. Glorot and Y. Bengio, "Understanding the difficulty of training deep
+    feedforward neural networks", AISTATS 2010.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_tinynet import TinyNetClassifier
+    >>> X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    >>> y = np.array([0, 1, 1, 0])
+    >>> clf = TinyNetClassifier(hidden_layer_sizes=(4,), random_state=1).fit(X, y)
+    >>> clf.predict(X)
+    array([0, 1, 1, 0])
+    >>> clf.predict_proba(X).shape
+    (4, 2)
+    """
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"logistic", "tanh", "relu", "identity"})],
+        "solver": [StrOptions({"gd", "lbfgs"})],
+        "loss": [StrOptions({"log_loss", "squared_error"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "fit_intercept": ["boolean"],
+        "init": [StrOptions(set(INIT_FUNCTIONS)), callable],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="logistic",
+        *,
+        solver="lbfgs",
+        loss="log_loss",
+        alpha=1e-4,
+        learning_rate_init=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        class_weight=None,
+        fit_intercept=True,
+        init="glorot_uniform",
+        warm_start=False,
+        random_state=None,
+        verbose=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.loss = loss
+        self.alpha = alpha
+        self.learning_rate_init = learning_rate_init
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.class_weight = class_weight
+        self.fit_intercept = fit_intercept
+        self.init = init
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to ``X`` and ``y`` by full-batch training.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, or a binary indicator matrix for multilabel targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows in the loss.
+
+        Returns
+        -------
+        self : TinyNetClassifier
+            The fitted estimator.
+        """
+        return self._fit_keeping_state_on_error(X, y, sample_weight, None, False)
+
+    def _check_gd(self):
+        if self.solver != "gd":
+            raise AttributeError(
+                f"partial_fit is only available for solver='gd', not {self.solver!r}."
+            )
+        return True
+
+    @available_if(_check_gd)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Make one full-batch gradient-descent update on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, or a binary indicator matrix for multilabel targets.
+        classes : array-like of shape (n_classes,), default=None
+            All classes that ``y`` may hold. Required on the first call,
+            except for multilabel targets; ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows in the loss.
+
+        Returns
+        -------
+        self : TinyNetClassifier
+            The updated estimator.
+        """
+        return self._fit_keeping_state_on_error(X, y, sample_weight, classes, True)
+
+    def _fit_keeping_state_on_error(self, X, y, sample_weight, classes, incremental):
+        # A failed or interrupted fit leaves the previous model as it was:
+        # attributes are only replaced, never modified in place.
+        state = self.__dict__.copy()
+        try:
+            return self._fit(X, y, sample_weight, classes, incremental)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _fit(self, X, y, sample_weight, classes, incremental):
+        hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        fitted = hasattr(self, "coefs_")
+        first_call = not fitted or not (self.warm_start or incremental)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            reset=first_call,
+        )
+        if sp.issparse(X):
+            X = X.tocsr()  # row blocks
+        check_classification_targets(y)
+        y_type = type_of_target(y)
+        Y = self._encode_targets(y, y_type, classes, first_call, incremental)
+        Y = Y.astype(X.dtype, copy=False)
+
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        if self.class_weight is not None:
+            if y_type == "multilabel-indicator" and self.class_weight != "balanced":
+                raise ValueError(
+                    "class_weight for multilabel targets must be 'balanced' or None; "
+                    "a dict of class weights is only defined for single-output y."
+                )
+            self._check_class_weight_keys()
+            weights = weights * compute_sample_weight(self.class_weight, y)
+        total_weight = float(weights.sum())
+        if not total_weight > 0:
+            raise ValueError(
+                "sample_weight sums to zero: give at least one row a positive weight."
+            )
+
+        random_state = check_random_state(self.random_state)
+        layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
+        net = _solvers.FlatNetwork(layer_units, self.fit_intercept, X.dtype)
+        if first_call:
+            self._initialize(net, random_state)
+        else:
+            self._copy_fitted_weights_into(net)
+
+        X_val = None
+        if self.early_stopping and not incremental:
+            seed = random_state.randint(np.iinfo(np.int32).max)
+            val = _validation_mask(X, Y, self.validation_fraction, seed)
+            if val.all():
+                raise ValueError(
+                    "early_stopping needs at least 2 distinct rows to hold some "
+                    "out for validation; set early_stopping=False."
+                )
+            X_val, Y_val, w_val = X[val], Y[val], weights[val]
+            X, Y, weights = X[~val], Y[~val], weights[~val]
+            if not w_val.sum() > 0 or not weights.sum() > 0:
+                raise ValueError(
+                    "early_stopping left no positive sample_weight on one side of "
+                    "the validation split; set early_stopping=False."
+                )
+            w_val = w_val / w_val.sum()
+            total_weight = float(weights.sum())
+        weights = weights / total_weight  # sums to 1: the loss is a weighted mean
+
+        if not first_call:
+            out_activation = self.out_activation_
+        elif self.loss == "log_loss" and len(self.classes_) > 2 and Y.shape[1] > 1:
+            out_activation = "softmax" if y_type != "multilabel-indicator" else "logistic"
+        else:
+            out_activation = "logistic"
+
+        def loss_and_gradient(X_, Y_, w_, alpha):
+            return net.loss_and_gradient(
+                X_, Y_, w_, self.activation, out_activation, self.loss, alpha
+            )
+
+        def validation_loss():
+            return net.loss(X_val, Y_val, w_val, self.activation, out_activation, self.loss)
+
+        alpha = self.alpha / total_weight
+        history = _History(self, X_val is not None, not first_call)
+        if self.solver == "lbfgs":
+            self._run_lbfgs(net, loss_and_gradient, X, Y, weights, alpha, history,
+                            validation_loss if X_val is not None else None)
+        else:
+            self._run_gd(net, loss_and_gradient, X, Y, weights, alpha, history,
+                         validation_loss if X_val is not None else None, incremental)
+
+        # commit: nothing above touched self's fitted attributes
+        coefs, intercepts = net.views(net.theta.copy())
+        self.coefs_ = coefs
+        self.intercepts_ = [
+            b if b is not None else np.zeros(W.shape[1], dtype=W.dtype)
+            for W, b in zip(coefs, intercepts)
+        ]
+        self.n_layers_ = len(layer_units)
+        self.n_outputs_ = Y.shape[1]
+        self.out_activation_ = out_activation
+        history.commit(self, X.shape[0])
+        return self
+
+    def _encode_targets(self, y, y_type, classes, first_call, incremental):
+        if first_call:
+            binarizer = LabelBinarizer()
+            if incremental and y_type != "multilabel-indicator":
+                if classes is None:
+                    raise ValueError(
+                        "classes must be passed on the first call to partial_fit: "
+                        "give every label y may hold, e.g. classes=np.unique(y_all)."
+                    )
+                binarizer.fit(np.asarray(classes))
+            else:
+                binarizer.fit(y)
+            if y_type != "multilabel-indicator" and len(binarizer.classes_) < 2:
+                raise ValueError(
+                    "y contains only one class "
+                    f"({binarizer.classes_[0]!r}); a classifier needs samples of "
+                    "at least 2 classes."
+                )
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+        else:
+            binarizer = self._label_binarizer
+            is_multilabel = binarizer.y_type_ == "multilabel-indicator"
+            if is_multilabel != (y_type == "multilabel-indicator"):
+                raise ValueError(
+                    f"y is {y_type} but the model was fitted on "
+                    f"{binarizer.y_type_} targets; fit a new model instead."
+                )
+        if y_type == "multilabel-indicator":
+            if y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y has {y.shape[1]} labels but the model was fitted on "
+                    f"{len(self.classes_)}; fit a new model instead."
+                )
+        else:
+            unknown = np.setdiff1d(np.unique(y), self.classes_)
+            if unknown.size:
+                raise ValueError(
+                    f"y holds labels {unknown.tolist()} that are not in classes_ "
+                    f"{self.classes_.tolist()}; pass every class to `classes` on the "
+                    "first call to partial_fit, or fit a new model (warm_start=False)."
+                )
+        return binarizer.transform(y)
+
+    def _check_class_weight_keys(self):
+        if isinstance(self.class_weight, dict):
+            unknown = [c for c in self.class_weight if c not in set(self.classes_)]
+            if unknown:
+                raise ValueError(
+                    f"class_weight names classes {unknown} that are not in y's "
+                    f"classes {self.classes_.tolist()}; use labels of y as keys."
+                )
+
+    def _initialize(self, net, random_state):
+        for W, (fan_in, fan_out) in zip(net.coefs, net.shapes):
+            if callable(self.init):
+                W0 = np.asarray(self.init(random_state, fan_in, fan_out))
+            elif self.init == "glorot_uniform":
+                W0 = _network.init_glorot_uniform(
+                    random_state, fan_in, fan_out, self.activation
+                )
+            else:
+                W0 = INIT_FUNCTIONS[self.init](random_state, fan_in, fan_out)
+            if W0.shape != (fan_in, fan_out):
+                raise ValueError(
+                    f"init returned an array of shape {W0.shape} for a layer with "
+                    f"fan_in={fan_in}, fan_out={fan_out}; it must return shape "
+                    "(fan_in, fan_out)."
+                )
+            W[:] = W0
+
+    def _copy_fitted_weights_into(self, net):
+        shapes = [W.shape for W in self.coefs_]
+        if shapes != net.shapes:
+            raise ValueError(
+                f"The fitted layers have shapes {shapes} but the parameters ask "
+                f"for {net.shapes}; keep hidden_layer_sizes unchanged with "
+                "warm_start or partial_fit, or fit a new model."
+            )
+        for W, b, W_fit, b_fit in zip(
+            net.coefs, net.intercepts, self.coefs_, self.intercepts_
+        ):
+            W[:] = W_fit
+            if b is not None:
+                b[:] = b_fit
+
+    def _run_gd(self, net, loss_and_gradient, X, Y, weights, alpha, history,
+                validation_loss, incremental):
+        if incremental and getattr(self, "_optimizer", None) is not None:
+            optimizer = self._optimizer
+        else:
+            optimizer = _solvers.GradientDescent(
+                self.learning_rate_init, self.momentum, self.nesterovs_momentum
+            )
+        history.optimizer = optimizer
+        max_iter = 1 if incremental else self.max_iter
+        theta_before = np.empty_like(net.theta)
+        for _ in range(max_iter):
+            loss = loss_and_gradient(X, Y, weights, alpha)
+            if not (np.isfinite(loss) and np.isfinite(net.grad).all()):
+                if history.n_iter:
+                    net.theta[:] = theta_before
+                history.diverged(self.learning_rate_init)
+                break
+            if history.record(net, loss, validation_loss):
+                break
+            theta_before[:] = net.theta
+            optimizer.step(net.theta, net.grad)
+            history.n_iter += 1
+        else:
+            if not incremental:
+                history.not_converged()
+        history.restore_best(net)
+
+    def _run_lbfgs(self, net, loss_and_gradient, X, Y, weights, alpha, history,
+                   validation_loss):
+        def fun(theta):
+            net.theta[:] = theta
+            loss = loss_and_gradient(X, Y, weights, alpha)
+            return loss, net.grad.astype(np.float64)
+
+        def callback(theta, loss):
+            net.theta[:] = theta
+            history.n_iter += 1
+            if history.record(net, loss, validation_loss):
+                raise StopIteration
+
+        result = _solvers.minimize_lbfgs(
+            fun, net.theta.astype(np.float64), self.max_iter, self.tol, callback
+        )
+        net.theta[:] = result.x
+        if result.status == 1:
+            history.not_converged()
+        history.restore_best(net)
+
+    def _forward_logits(self, X):
+        return _network.predict_logits(self.coefs_, self.intercepts_, X, self.activation)
+
+    def _validate_for_predict(self, X):
+        check_is_fitted(self)
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=False,
+        )
+
+    def decision_function(self, X):
+        """Output layer before its activation (the logits).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            One column for binary targets, raveled.
+        """
+        X = self._validate_for_predict(X)
+        z = self._forward_logits(X)
+        return z.ravel() if z.shape[1] == 1 else z
+
+    def predict(self, X):
+        """Predict class labels (or the indicator matrix for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted labels.
+        """
+        X = self._validate_for_predict(X)
+        z = self._forward_logits(X)
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return (z > 0).astype(int)
+        if z.shape[1] == 1:
+            return self.classes_[(z[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(z, axis=1)]
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed without log(0).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in the order of ``classes_``.
+        """
+        X = self._validate_for_predict(X)
+        return self._log_proba(self._forward_logits(X))
+
+    def _log_proba(self, z):
+        if self.out_activation_ == "softmax":
+            return _network.log_softmax(z)
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return _network.log_sigmoid(z)
+        if z.shape[1] == 1:
+            return np.hstack([_network.log_sigmoid(-z), _network.log_sigmoid(z)])
+        # independent sigmoids (squared_error) normalised to sum to one
+        return _network.log_softmax(_network.log_sigmoid(z))
+
+    def predict_proba(self, X):
+        """Class probabilities; rows sum to one except for multilabel targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``. For
+            multilabel targets, the probability of each label.
+        """
+        X = self._validate_for_predict(X)
+        return np.exp(self._log_proba(self._forward_logits(X)))
+
+
+class _History:
+    """Loss curves, stopping rule and best weights of one call to fit."""
+
+    def __init__(self, estimator, early_stopping, continue_curves):
+        self.estimator = estimator
+        self.early_stopping = early_stopping
+        self.stopper = _solvers.NoImprovementStopper(
+            estimator.tol, estimator.n_iter_no_change
+        )
+        self.loss_curve = list(estimator.loss_curve_) if continue_curves else []
+        self.best_loss = min(self.loss_curve, default=np.inf)
+        self.t = estimator.t_ if continue_curves else 0
+        self.validation_loss_curve = []
+        self.best_theta = None
+        self.n_iter = 0
+        self.optimizer = None
+
+    def record(self, net, loss, validation_loss):
+        """Log one iteration; return True when training should stop."""
+        self.loss_curve.append(float(loss))
+        self.best_loss = min(self.best_loss, float(loss))
+        message = f"Iteration {len(self.loss_curve)}, loss = {loss:.8f}"
+        if self.early_stopping:
+            val_loss = validation_loss()
+            self.validation_loss_curve.append(val_loss)
+            message += f", validation loss = {val_loss:.8f}"
+            is_best, stop = self.stopper.update(val_loss)
+            if is_best:
+                self.best_theta = net.theta.copy()
+        else:
+            _, stop = self.stopper.update(loss)
+        if self.estimator.verbose:
+            print(message)
+        return stop
+
+    def restore_best(self, net):
+        if self.best_theta is not None:
+            net.theta[:] = self.best_theta
+
+    def diverged(self, learning_rate):
+        warnings.warn(
+            "Training diverged: the loss became infinite or NaN after "
+            f"{self.n_iter} updates. The last finite weights were kept; lower "
+            f"learning_rate_init (now {learning_rate}) or scale the features.",
+            ConvergenceWarning,
+        )
+
+    def not_converged(self):
+        warnings.warn(
+            f"Stopped after max_iter={self.estimator.max_iter} iterations without "
+            "converging; increase max_iter or tol.",
+            ConvergenceWarning,
+        )
+
+    def commit(self, estimator, n_rows):
+        estimator.loss_curve_ = self.loss_curve
+        estimator.loss_ = self.loss_curve[-1] if self.loss_curve else np.nan
+        estimator.best_loss_ = self.best_loss
+        estimator.n_iter_ = self.n_iter
+        estimator.t_ = self.t + self.n_iter * n_rows
+        estimator._optimizer = self.optimizer
+        if self.early_stopping:
+            estimator.validation_loss_curve_ = self.validation_loss_curve
+            estimator.best_validation_loss_ = self.stopper.best

@@ -1,0 +1,221 @@
+"""The network's math: activations, losses, initialisation, forward pass and backprop."""
+
+# Notation follows the tutorial: l0 = X, l1 = act(l0 @ syn0 + b0), ...;
+# coefs[i] is syn_i with shape (fan_in, fan_out), intercepts[i] its bias (fan_out,).
+# Every function takes plain arrays; no labels, no estimator objects.
+
+import numpy as np
+from scipy.special import expit, logsumexp
+
+
+def inplace_identity(Z):
+    pass
+
+
+def inplace_logistic(Z):
+    expit(Z, out=Z)  # nonlin(x) = 1 / (1 + exp(-x)), without overflow
+
+
+def inplace_tanh(Z):
+    np.tanh(Z, out=Z)
+
+
+def inplace_relu(Z):
+    np.maximum(Z, 0, out=Z)
+
+
+def inplace_softmax(Z):
+    Z -= Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+
+
+ACTIVATIONS = {
+    "identity": inplace_identity,
+    "logistic": inplace_logistic,
+    "tanh": inplace_tanh,
+    "relu": inplace_relu,
+    "softmax": inplace_softmax,
+}
+
+
+# Derivatives are taken from the layer's output Z = act(z), as the tutorial's
+# nonlin(l1, deriv=True) does, and multiply delta in place.
+
+
+def inplace_identity_derivative(Z, delta):
+    pass
+
+
+def inplace_logistic_derivative(Z, delta):
+    delta *= Z  # d sigmoid / dz = Z * (1 - Z)
+    delta *= 1 - Z
+
+
+def inplace_tanh_derivative(Z, delta):
+    delta *= 1 - Z**2  # d tanh / dz = 1 - Z**2
+
+
+def inplace_relu_derivative(Z, delta):
+    delta[Z == 0] = 0
+
+
+DERIVATIVES = {
+    "identity": inplace_identity_derivative,
+    "logistic": inplace_logistic_derivative,
+    "tanh": inplace_tanh_derivative,
+    "relu": inplace_relu_derivative,
+}
+
+
+# Losses are computed from the output layer's pre-activation z (logits), in
+# forms that neither overflow nor take log(0). Each returns the per-sample
+# loss, shape (n_samples,).
+
+
+def log_loss_logistic(z, Y):
+    # -y log p - (1 - y) log(1 - p) with p = sigmoid(z) equals softplus(z) - y z
+    return (np.logaddexp(0, z) - Y * z).sum(axis=1)
+
+
+def log_loss_softmax(z, Y):
+    # -sum_k y_k log softmax(z)_k = logsumexp(z) - sum_k y_k z_k
+    return logsumexp(z, axis=1) - (Y * z).sum(axis=1)
+
+
+def squared_error_logistic(z, Y):
+    # the tutorial's loss: 1/2 sum_k (y_k - sigmoid(z_k))**2
+    return 0.5 * ((Y - expit(z)) ** 2).sum(axis=1)
+
+
+# (loss, output activation) -> per-sample loss of the logits
+LOSS_FUNCTIONS = {
+    ("log_loss", "logistic"): log_loss_logistic,
+    ("log_loss", "softmax"): log_loss_softmax,
+    ("squared_error", "logistic"): squared_error_logistic,
+}
+
+
+def output_delta(P, Y, loss):
+    """dL/dz at the output layer for outputs P = out_act(z), in place in P."""
+    # log-loss with its matching link (sigmoid or softmax): dL/dz = p - y.
+    # squared error of sigmoid outputs: dL/dz = (p - y) * p * (1 - p), which is
+    # minus the tutorial's l2_delta = l2_error * nonlin(l2, deriv=True).
+    if loss == "squared_error":
+        P_slope = P * (1 - P)
+        P -= Y
+        P *= P_slope
+    else:
+        P -= Y
+    return P
+
+
+def init_uniform(random_state, fan_in, fan_out):
+    """The tutorial's ``2 * np.random.random((fan_in, fan_out)) - 1``."""
+    return 2 * random_state.random_sample((fan_in, fan_out)) - 1
+
+
+def init_glorot_uniform(random_state, fan_in, fan_out, activation="logistic"):
+    """Glorot & Bengio (2010) uniform weights, with their factor 2 for sigmoid."""
+    factor = 2.0 if activation == "logistic" else 6.0
+    bound = np.sqrt(factor / (fan_in + fan_out))
+    return random_state.uniform(-bound, bound, (fan_in, fan_out))
+
+
+def forward(coefs, intercepts, X, activation):
+    """Activations of every layer: [l1, l2, ..., output], each (n_samples, fan_out).
+
+    The output layer is returned as logits z, before the output activation, so
+    that losses can be computed stably from them.
+    """
+    layers = []
+    l_prev = X
+    last = len(coefs) - 1
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        z = l_prev @ W  # (n_samples, fan_out); X may be scipy.sparse
+        z = np.asarray(z)
+        if b is not None:
+            z += b
+        if i < last:
+            ACTIVATIONS[activation](z)
+        layers.append(z)
+        l_prev = z
+    return layers
+
+
+def weighted_loss(coefs, intercepts, X, Y, weights, activation, out_activation, loss):
+    """sum_i weights[i] * loss_i over one block of rows, without the gradient."""
+    z_out = forward(coefs, intercepts, X, activation)[-1]
+    return float(weights @ LOSS_FUNCTIONS[loss, out_activation](z_out, Y))
+
+
+def loss_and_gradient(
+    coefs,
+    intercepts,
+    X,
+    Y,
+    weights,
+    activation,
+    out_activation,
+    loss,
+    coef_grads,
+    intercept_grads,
+):
+    """Weighted summed loss of one block of rows, and its gradient added in place.
+
+    Parameters
+    ----------
+    coefs, intercepts : lists of arrays, (fan_in, fan_out) and (fan_out,) or None
+    X : (n_rows, n_features) array or scipy.sparse matrix
+    Y : (n_rows, n_outputs) target matrix
+    weights : (n_rows,) per-row weights, already divided by the total weight,
+        so that summing over all blocks gives the weighted mean loss.
+    coef_grads, intercept_grads : gradient accumulators, same shapes as the
+        parameters (intercept_grads entries None where intercepts are None).
+
+    Returns
+    -------
+    loss : float, sum_i weights[i] * loss_i over the block's rows.
+    """
+    layers = forward(coefs, intercepts, X, activation)
+    z_out = layers[-1]
+    block_loss = float(weights @ LOSS_FUNCTIONS[loss, out_activation](z_out, Y))
+    ACTIVATIONS[out_activation](z_out)
+    delta = output_delta(z_out, Y, loss)  # (n_rows, n_outputs), dL_i/dz
+    delta *= weights[:, None]
+    # backprop: delta of layer i+1 -> gradient of syn_i -> delta of layer i
+    for i in range(len(coefs) - 1, -1, -1):
+        l_in = X if i == 0 else layers[i - 1]
+        coef_grads[i] += np.asarray(l_in.T @ delta)  # syn_i += l_i.T.dot(l_{i+1}_delta)
+        if intercept_grads[i] is not None:
+            intercept_grads[i] += delta.sum(axis=0)
+        if i > 0:
+            delta = delta @ coefs[i].T  # l_i_error = l_{i+1}_delta.dot(syn_i.T)
+            DERIVATIVES[activation](layers[i - 1], delta)  # l_i_delta
+    return block_loss
+
+
+def log_sigmoid(z):
+    # log(1 / (1 + exp(-z))) = -softplus(-z)
+    return -np.logaddexp(0, -z)
+
+
+def log_softmax(z):
+    return z - logsumexp(z, axis=1, keepdims=True)
+
+
+def predict_logits(coefs, intercepts, X, activation):
+    """Output layer before its activation, (n_samples, n_outputs)."""
+    return forward(coefs, intercepts, X, activation)[-1]
+
+
+def add_l2_penalty(coefs, coef_grads, alpha):
+    """Add alpha/2 * sum ||W||**2 to the loss and alpha * W to its gradient.
+
+    ``alpha`` is already divided by the total sample weight.
+    """
+    penalty = 0.0
+    for W, W_grad in zip(coefs, coef_grads):
+        penalty += 0.5 * alpha * float(np.vdot(W, W))
+        W_grad += alpha * W
+    return penalty
