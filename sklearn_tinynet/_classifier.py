@@ -11,10 +11,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from . import _network, _solvers
 
@@ -388,6 +393,8 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         )
         if sp.issparse(X):
             X = X.tocsr()  # row blocks
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         y_type = type_of_target(y)
         Y = self._encode_targets(y, y_type, classes, first_call, incremental)
@@ -403,7 +410,7 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
                     "a dict of class weights is only defined for single-output y."
                 )
             self._check_class_weight_keys()
-            weights = weights * compute_sample_weight(self.class_weight, y)
+            weights = weights * self._class_weight_per_row(y, y_type, weights)
         total_weight = float(weights.sum())
         if not total_weight > 0:
             raise ValueError(
@@ -518,6 +525,25 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
                     "first call to partial_fit, or fit a new model (warm_start=False)."
                 )
         return binarizer.transform(y)
+
+    def _class_weight_per_row(self, y, y_type, sample_weight):
+        # 'balanced' uses weighted class frequencies, so that an integer
+        # sample_weight of k weighs classes as k copies of the row would.
+        columns = y.T if y_type == "multilabel-indicator" else [y]
+        factors = np.ones_like(sample_weight)
+        positive = sample_weight > 0
+        for labels in columns:
+            present = np.unique(labels[positive])
+            class_weight = compute_class_weight(
+                self.class_weight,
+                classes=present,
+                y=labels[positive],
+                sample_weight=sample_weight[positive],
+            )
+            index = np.searchsorted(present, labels).clip(0, len(present) - 1)
+            known = present[index] == labels
+            factors *= np.where(known, class_weight[index], 0.0)
+        return factors
 
     def _check_class_weight_keys(self):
         if isinstance(self.class_weight, dict):

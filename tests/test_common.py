@@ -1,0 +1,26 @@
+"""scikit-learn's estimator checks, on the default and non-default configurations."""
+
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_tinynet import TinyNetClassifier
+
+# The checks fit on random data with few iterations; not converging there is
+# expected and says nothing about compatibility.
+pytestmark = pytest.mark.filterwarnings(f"ignore::{ConvergenceWarning.__module__}.ConvergenceWarning")
+
+ESTIMATORS = [
+    TinyNetClassifier(),
+    TinyNetClassifier(hidden_layer_sizes=()),
+    TinyNetClassifier(hidden_layer_sizes=(8, 6)),
+    TinyNetClassifier(solver="gd", learning_rate_init=1.0),
+    TinyNetClassifier(class_weight="balanced"),
+    TinyNetClassifier(early_stopping=True),
+    TinyNetClassifier(loss="squared_error"),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
