@@ -39,8 +39,8 @@ def _check_hidden_layer_sizes(hidden_layer_sizes):
         sizes and min(sizes) <= 0
     ):
         raise ValueError(
-            "hidden_layer_sizes must be a tuple of positive integers, such as "
-            f"(100,) or (32, 16), or () for no hidden layer; got {hidden_layer_sizes!r}."
+            "hidden_layer_sizes must be a tuple of positive integers, such as (100,) "
+            f"or (32, 16), or () for no hidden layer; got {hidden_layer_sizes!r}."
         )
     return [int(s) for s in sizes]
 
@@ -54,17 +54,21 @@ def _validation_mask(X, Y, fraction, seed):
     what k copies of the row would.
     """
     key = int(seed).to_bytes(8, "little")
-    X = X.tocsr() if sp.issparse(X) else np.ascontiguousarray(X)
+    X = X.tocsr() if sp.issparse(X) else np.asarray(X)
     Y = np.ascontiguousarray(Y)
     u = np.empty(X.shape[0])
     for i in range(X.shape[0]):
-        h = hashlib.blake2b(digest_size=8, key=key)
+        # hash the row's nonzero (index, value) pairs: dense and sparse agree
         if sp.issparse(X):
             row = slice(X.indptr[i], X.indptr[i + 1])
-            h.update(X.indices[row].tobytes())
-            h.update(X.data[row].tobytes())
+            index, value = X.indices[row], X.data[row]
+            index, value = index[value != 0], value[value != 0]
         else:
-            h.update(X[i].tobytes())
+            index = np.flatnonzero(X[i])
+            value = X[i, index]
+        h = hashlib.blake2b(digest_size=8, key=key)
+        h.update(index.astype(np.int64).tobytes())
+        h.update(value.astype(np.float64).tobytes())
         h.update(Y[i].tobytes())
         u[i] = int.from_bytes(h.digest(), "little") / 2.0**64
     mask = u < fraction
@@ -246,7 +250,10 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions({"logistic", "tanh", "relu", "identity"})],
         "solver": [StrOptions({"gd", "lbfgs"})],
         "loss": [StrOptions({"log_loss", "squared_error"})],
@@ -448,7 +455,9 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         if not first_call:
             out_activation = self.out_activation_
         elif self.loss == "log_loss" and len(self.classes_) > 2 and Y.shape[1] > 1:
-            out_activation = "softmax" if y_type != "multilabel-indicator" else "logistic"
+            out_activation = (
+                "softmax" if y_type != "multilabel-indicator" else "logistic"
+            )
         else:
             out_activation = "logistic"
 
@@ -458,16 +467,25 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
             )
 
         def validation_loss():
-            return net.loss(X_val, Y_val, w_val, self.activation, out_activation, self.loss)
+            return net.loss(
+                X_val, Y_val, w_val, self.activation, out_activation, self.loss
+            )
 
         alpha = self.alpha / total_weight
         history = _History(self, X_val is not None, not first_call)
-        if self.solver == "lbfgs":
-            self._run_lbfgs(net, loss_and_gradient, X, Y, weights, alpha, history,
-                            validation_loss if X_val is not None else None)
-        else:
-            self._run_gd(net, loss_and_gradient, X, Y, weights, alpha, history,
-                         validation_loss if X_val is not None else None, incremental)
+        # Overflow is detected from the loss and handled as divergence.
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            self._run_solver(
+                net,
+                loss_and_gradient,
+                X,
+                Y,
+                weights,
+                alpha,
+                history,
+                validation_loss if X_val is not None else None,
+                incremental,
+            )
 
         # commit: nothing above touched self's fitted attributes
         coefs, intercepts = net.views(net.theta.copy())
@@ -587,8 +605,47 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
             if b is not None:
                 b[:] = b_fit
 
-    def _run_gd(self, net, loss_and_gradient, X, Y, weights, alpha, history,
-                validation_loss, incremental):
+    def _run_solver(
+        self,
+        net,
+        loss_and_gradient,
+        X,
+        Y,
+        weights,
+        alpha,
+        history,
+        validation_loss,
+        incremental,
+    ):
+        if self.solver == "lbfgs":
+            self._run_lbfgs(
+                net, loss_and_gradient, X, Y, weights, alpha, history, validation_loss
+            )
+        else:
+            self._run_gd(
+                net,
+                loss_and_gradient,
+                X,
+                Y,
+                weights,
+                alpha,
+                history,
+                validation_loss,
+                incremental,
+            )
+
+    def _run_gd(
+        self,
+        net,
+        loss_and_gradient,
+        X,
+        Y,
+        weights,
+        alpha,
+        history,
+        validation_loss,
+        incremental,
+    ):
         if incremental and getattr(self, "_optimizer", None) is not None:
             optimizer = self._optimizer
         else:
@@ -615,8 +672,9 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
                 history.not_converged()
         history.restore_best(net)
 
-    def _run_lbfgs(self, net, loss_and_gradient, X, Y, weights, alpha, history,
-                   validation_loss):
+    def _run_lbfgs(
+        self, net, loss_and_gradient, X, Y, weights, alpha, history, validation_loss
+    ):
         def fun(theta):
             net.theta[:] = theta
             loss = loss_and_gradient(X, Y, weights, alpha)
@@ -637,7 +695,9 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         history.restore_best(net)
 
     def _forward_logits(self, X):
-        return _network.predict_logits(self.coefs_, self.intercepts_, X, self.activation)
+        return _network.predict_logits(
+            self.coefs_, self.intercepts_, X, self.activation
+        )
 
     def _validate_for_predict(self, X):
         check_is_fitted(self)
@@ -776,6 +836,7 @@ class _History:
             f"{self.n_iter} updates. The last finite weights were kept; lower "
             f"learning_rate_init (now {learning_rate}) or scale the features.",
             ConvergenceWarning,
+            stacklevel=2,
         )
 
     def not_converged(self):
@@ -783,6 +844,7 @@ class _History:
             f"Stopped after max_iter={self.estimator.max_iter} iterations without "
             "converging; increase max_iter or tol.",
             ConvergenceWarning,
+            stacklevel=2,
         )
 
     def commit(self, estimator, n_rows):

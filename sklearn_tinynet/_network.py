@@ -1,4 +1,4 @@
-"""The network's math: activations, losses, initialisation, forward pass and backprop."""
+"""The network's math: activations, losses, initialisation, forward pass, backprop."""
 
 # Notation follows the tutorial: l0 = X, l1 = act(l0 @ syn0 + b0), ...;
 # coefs[i] is syn_i with shape (fan_in, fan_out), intercepts[i] its bias (fan_out,).

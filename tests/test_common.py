@@ -8,7 +8,9 @@ from sklearn_tinynet import TinyNetClassifier
 
 # The checks fit on random data with few iterations; not converging there is
 # expected and says nothing about compatibility.
-pytestmark = pytest.mark.filterwarnings(f"ignore::{ConvergenceWarning.__module__}.ConvergenceWarning")
+pytestmark = pytest.mark.filterwarnings(
+    f"ignore::{ConvergenceWarning.__module__}.ConvergenceWarning"
+)
 
 ESTIMATORS = [
     TinyNetClassifier(),

@@ -80,7 +80,9 @@ def test_gradient_without_intercepts_and_in_blocks():
     args = (X, Y, weights, "logistic", "softmax", "log_loss", 0.1)
     loss_one_block = net.loss_and_gradient(*args)
     grad_one_block = net.grad.copy()
-    numeric = finite_difference_gradient(lambda: net.loss_and_gradient(*args), net.theta)
+    numeric = finite_difference_gradient(
+        lambda: net.loss_and_gradient(*args), net.theta
+    )
     np.testing.assert_allclose(grad_one_block, numeric, rtol=1e-5, atol=1e-8)
     # blocks of 7 rows sum to the same loss and gradient
     loss_blocks = net.loss_and_gradient(*args, block_rows=7)
@@ -137,7 +139,9 @@ def test_derivatives_from_outputs(activation):
 def test_inits():
     rs = np.random.RandomState(1)
     W = _network.init_uniform(rs, 3, 1)
-    np.testing.assert_array_equal(W, 2 * np.random.RandomState(1).random_sample((3, 1)) - 1)
+    np.testing.assert_array_equal(
+        W, 2 * np.random.RandomState(1).random_sample((3, 1)) - 1
+    )
     W = _network.init_glorot_uniform(np.random.RandomState(0), 400, 100, "logistic")
     bound = np.sqrt(2 / 500)
     assert W.shape == (400, 100) and np.abs(W).max() <= bound
