@@ -125,7 +125,9 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         Training stops when the loss (the validation loss with
         ``early_stopping``) has not improved by at least ``tol`` for more than
         ``n_iter_no_change`` consecutive iterations. 'lbfgs' also stops when
-        the largest gradient component falls below ``tol``.
+        the largest gradient component falls below ``tol``. Reaching
+        ``max_iter`` first raises a ``ConvergenceWarning``, except with
+        ``tol=0``, which asks for exactly ``max_iter`` iterations.
 
     n_iter_no_change : int, default=10
         Number of iterations without improvement tolerated before stopping.
@@ -840,6 +842,8 @@ class _History:
         )
 
     def not_converged(self):
+        if self.estimator.tol == 0:
+            return  # tol=0 asks for exactly max_iter iterations
         warnings.warn(
             f"Stopped after max_iter={self.estimator.max_iter} iterations without "
             "converging; increase max_iter or tol.",

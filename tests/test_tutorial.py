@@ -1,73 +1,22 @@
-"""The tutorials' networks, reproduced number for number."""
+"""The tutorials' networks, reproduced number for number.
 
-import warnings
+tol=0 asks for exactly max_iter updates: no ConvergenceWarning may be raised,
+and pytest turns any warning into an error.
+"""
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_tinynet import TinyNetClassifier
-
-X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
-Y_XOR = np.array([0, 1, 1, 0])
-Y_FIRST_COLUMN = np.array([0, 0, 1, 1])
-
-# Printed in Cavar's notebook (shared/seeds/004_*): "Error:" every 10,000
-# iterations, np.mean(np.abs(l2_error)) before update i, and the hidden
-# weights Wh after 100,000 updates.
-CAVAR_ERRORS = {
-    0: 0.49962354308293877,
-    10_000: 0.010185068686370096,
-    20_000: 0.006740755437297382,
-    30_000: 0.005345052957883488,
-    40_000: 0.004547502999833714,
-    50_000: 0.004017450105072936,
-    60_000: 0.0036334495140870125,
-    70_000: 0.003339229754058864,
-    80_000: 0.0031047453709322735,
-    90_000: 0.0029123275501446943,
-}
-CAVAR_WH = np.array(
-    [
-        [6.66182717, 6.80494448, -3.00320286, 3.65642155],
-        [-3.43419418, 6.77518798, 6.58168773, 3.71366194],
-        [0.59089835, -1.96151177, 0.18071609, -5.62078292],
-    ]
+from sklearn_tinynet.tutorial import (
+    CAVAR_ERRORS,
+    CAVAR_WH,
+    TRASK_OUTPUT,
+    Y_FIRST_COLUMN,
+    Y_XOR,
+    X,
+    cavar_init,
+    tutorial_classifier,
 )
-# Printed in Trask's post as "Output After Training" of the 2-layer network:
-# l1 of the last of 10,000 iterations, i.e. after 9,999 updates.
-TRASK_OUTPUT = np.array([0.00966449, 0.00786506, 0.99358898, 0.99211957])
-
-
-def cavar_init(rs, fan_in, fan_out):
-    return rs.random_sample((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
-
-
-def tutorial_classifier(n_updates, hidden_layer_sizes=(4,), init=cavar_init):
-    # learning_rate_init = n_samples turns the mean loss into the tutorial's sum
-    return TinyNetClassifier(
-        hidden_layer_sizes=hidden_layer_sizes,
-        activation="logistic",
-        loss="squared_error",
-        fit_intercept=False,
-        init=init,
-        solver="gd",
-        learning_rate_init=4.0,
-        momentum=0.0,
-        alpha=0.0,
-        max_iter=n_updates,
-        tol=0.0,
-        n_iter_no_change=n_updates,
-        early_stopping=False,
-        random_state=1,
-    )
-
-
-def fit_quietly(clf, X, y):
-    # tol=0 never converges, which is the tutorial's point: run N updates.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return clf.fit(X, y)
 
 
 def tutorial_loop(X, y, weights, n_updates):
@@ -113,7 +62,7 @@ def test_matches_reference_loop(hidden_layer_sizes, y, n_updates):
     expected = tutorial_loop(
         X.astype(float), y, initial_weights(hidden_layer_sizes), n_updates
     )
-    clf = fit_quietly(tutorial_classifier(n_updates, hidden_layer_sizes), X, y)
+    clf = tutorial_classifier(n_updates, hidden_layer_sizes).fit(X, y)
     assert len(clf.coefs_) == len(expected)
     for W, W_expected in zip(clf.coefs_, expected):
         np.testing.assert_allclose(W, W_expected, rtol=1e-10, atol=1e-12)
@@ -125,7 +74,7 @@ def test_cavar_error_table_and_weights():
     clf.set_params(warm_start=True)
     errors = {0: np.mean(np.abs(Y_XOR - sigmoid_forward(initial_weights((4,)))))}
     for i in range(10_000, 100_001, 10_000):
-        fit_quietly(clf, X, Y_XOR)  # warm start: 10,000 more updates
+        clf.fit(X, Y_XOR)  # warm start: 10,000 more updates
         errors[i] = np.mean(np.abs(Y_XOR - clf.predict_proba(X)[:, 1]))
     for i, expected in CAVAR_ERRORS.items():
         assert errors[i] == pytest.approx(expected, rel=1e-6), i
@@ -135,7 +84,7 @@ def test_cavar_error_table_and_weights():
 
 
 def test_cavar_single_fit_of_100000_updates():
-    clf = fit_quietly(tutorial_classifier(100_000), X, Y_XOR)
+    clf = tutorial_classifier(100_000).fit(X, Y_XOR)
     np.testing.assert_allclose(clf.coefs_[0], CAVAR_WH, rtol=1e-6)
     assert clf.n_iter_ == 100_000
     assert clf.t_ == 400_000
@@ -146,10 +95,8 @@ def test_cavar_single_fit_of_100000_updates():
 
 
 def test_trask_two_layer_output():
-    clf = fit_quietly(
-        tutorial_classifier(9_999, hidden_layer_sizes=(), init="uniform"),
-        X,
-        Y_FIRST_COLUMN,
+    clf = tutorial_classifier(9_999, hidden_layer_sizes=(), init="uniform").fit(
+        X, Y_FIRST_COLUMN
     )
     np.testing.assert_allclose(clf.predict_proba(X)[:, 1], TRASK_OUTPUT, rtol=1e-6)
     # init='uniform' is the tutorial's 2 * np.random.random((3, 1)) - 1
