@@ -1,4 +1,4 @@
-"""``python -m sklearn_tinynet``: the tutorials reproduced, then a grid search on digits."""
+"""``python -m sklearn_tinynet``: the tutorials reproduced, then a grid search."""
 
 import sys
 import time

@@ -45,13 +45,14 @@ def _check_hidden_layer_sizes(hidden_layer_sizes):
     return [int(s) for s in sizes]
 
 
-def _validation_mask(X, Y, fraction, seed):
+def _validation_mask(X, Y, weights, fraction, seed):
     """Rows held out for early stopping, chosen by a seeded hash of each row.
 
     A row's side depends only on its content (features and target) and the
     seed: duplicated rows never straddle the split, the split does not depend
     on row order, and an integer ``sample_weight`` of k holds out exactly
-    what k copies of the row would.
+    what k copies of the row would. Rows of zero weight stay in training,
+    where they count for nothing.
     """
     key = int(seed).to_bytes(8, "little")
     X = X.tocsr() if sp.issparse(X) else np.asarray(X)
@@ -71,6 +72,7 @@ def _validation_mask(X, Y, fraction, seed):
         h.update(value.astype(np.float64).tobytes())
         h.update(Y[i].tobytes())
         u[i] = int.from_bytes(h.digest(), "little") / 2.0**64
+    u[weights == 0] = np.inf
     mask = u < fraction
     if not mask.any():
         mask = u == u.min()
@@ -437,19 +439,15 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         X_val = None
         if self.early_stopping and not incremental:
             seed = random_state.randint(np.iinfo(np.int32).max)
-            val = _validation_mask(X, Y, self.validation_fraction, seed)
-            if val.all():
+            val = _validation_mask(X, Y, weights, self.validation_fraction, seed)
+            if not weights[~val].sum() > 0:
                 raise ValueError(
-                    "early_stopping needs at least 2 distinct rows to hold some "
-                    "out for validation; set early_stopping=False."
+                    "early_stopping needs at least 2 distinct rows of positive "
+                    "weight, to hold some out for validation; set "
+                    "early_stopping=False."
                 )
             X_val, Y_val, w_val = X[val], Y[val], weights[val]
             X, Y, weights = X[~val], Y[~val], weights[~val]
-            if not w_val.sum() > 0 or not weights.sum() > 0:
-                raise ValueError(
-                    "early_stopping left no positive sample_weight on one side of "
-                    "the validation split; set early_stopping=False."
-                )
             w_val = w_val / w_val.sum()
             total_weight = float(weights.sum())
         weights = weights / total_weight  # sums to 1: the loss is a weighted mean
