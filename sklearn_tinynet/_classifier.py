@@ -90,7 +90,7 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(100,)
+    hidden_layer_sizes : tuple of int, default=(32,)
         Number of units in each hidden layer. ``()`` means no hidden layer
         (the tutorial's 2-layer network, a logistic regression).
 
@@ -106,9 +106,10 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         is the tutorial's loss, half the squared error of the sigmoid outputs
         summed over outputs. Both are averaged over samples.
 
-    alpha : float, default=1e-4
+    alpha : float, default=0.5
         Strength of the L2 penalty ``alpha / 2 * sum ||W||**2``, divided by
-        the total sample weight like the loss.
+        the total sample weight like the loss. Use ``alpha=0`` (or small
+        values) for tiny data sets such as the tutorial's four rows.
 
     learning_rate_init : float, default=0.5
         Step size of 'gd'. The loss is a mean over samples, so the tutorial's
@@ -164,6 +165,11 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights and the early-stopping split.
+
+    n_jobs : int or None, default=None
+        Threads computing the full-batch gradient over blocks of rows; None
+        or -1 means all cores (at most 8). Results are bit-identical for any
+        value.
 
     verbose : bool, default=False
         Print the loss at every iteration.
@@ -246,7 +252,7 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
     >>> from sklearn_tinynet import TinyNetClassifier
     >>> X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
     >>> y = np.array([0, 1, 1, 0])
-    >>> clf = TinyNetClassifier(hidden_layer_sizes=(4,), random_state=1).fit(X, y)
+    >>> clf = TinyNetClassifier((4,), alpha=0.0, random_state=1).fit(X, y)
     >>> clf.predict(X)
     array([0, 1, 1, 0])
     >>> clf.predict_proba(X).shape
@@ -275,17 +281,18 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         "init": [StrOptions(set(INIT_FUNCTIONS)), callable],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
 
     def __init__(
         self,
-        hidden_layer_sizes=(100,),
+        hidden_layer_sizes=(32,),
         activation="logistic",
         *,
         solver="lbfgs",
         loss="log_loss",
-        alpha=1e-4,
+        alpha=0.5,
         learning_rate_init=0.5,
         momentum=0.9,
         nesterovs_momentum=True,
@@ -299,6 +306,7 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         init="glorot_uniform",
         warm_start=False,
         random_state=None,
+        n_jobs=None,
         verbose=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -319,6 +327,7 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         self.init = init
         self.warm_start = warm_start
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def __sklearn_tags__(self):
@@ -408,8 +417,13 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         y_type = type_of_target(y)
+        # class codes (n_samples,), or the indicator matrix for multilabel y;
+        # expanded to the target matrix one block of rows at a time
         Y = self._encode_targets(y, y_type, classes, first_call, incremental)
-        Y = Y.astype(X.dtype, copy=False)
+        if Y.ndim == 2:
+            n_outputs = Y.shape[1]
+        else:
+            n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
 
         weights = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
@@ -429,8 +443,13 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
             )
 
         random_state = check_random_state(self.random_state)
-        layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
-        net = _solvers.FlatNetwork(layer_units, self.fit_intercept, X.dtype)
+        layer_units = [X.shape[1], *hidden_layer_sizes, n_outputs]
+        net = _solvers.FlatNetwork(
+            layer_units,
+            self.fit_intercept,
+            X.dtype,
+            n_threads=_solvers.effective_n_threads(self.n_jobs),
+        )
         if first_call:
             self._initialize(net, random_state)
         else:
@@ -454,10 +473,8 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
 
         if not first_call:
             out_activation = self.out_activation_
-        elif self.loss == "log_loss" and len(self.classes_) > 2 and Y.shape[1] > 1:
-            out_activation = (
-                "softmax" if y_type != "multilabel-indicator" else "logistic"
-            )
+        elif self.loss == "log_loss" and Y.ndim == 1 and n_outputs > 1:
+            out_activation = "softmax"
         else:
             out_activation = "logistic"
 
@@ -495,7 +512,7 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
             for W, b in zip(coefs, intercepts)
         ]
         self.n_layers_ = len(layer_units)
-        self.n_outputs_ = Y.shape[1]
+        self.n_outputs_ = n_outputs
         self.out_activation_ = out_activation
         history.commit(self, X.shape[0])
         return self
@@ -542,7 +559,9 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
                     f"{self.classes_.tolist()}; pass every class to `classes` on the "
                     "first call to partial_fit, or fit a new model (warm_start=False)."
                 )
-        return binarizer.transform(y)
+        if y_type == "multilabel-indicator":
+            return y
+        return np.searchsorted(self.classes_, y)
 
     def _class_weight_per_row(self, y, y_type, sample_weight):
         # 'balanced' uses weighted class frequencies, so that an integer

@@ -1,14 +1,63 @@
 """Full-batch optimisers over one flat vector holding every weight and bias."""
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.optimize
+from threadpoolctl import ThreadpoolController
 
 from . import _network
 
-# Rows per block of the full-batch gradient: the activations of one block,
-# (block_rows, max layer width), stay small while the matrix products keep
-# enough rows to run at BLAS speed.
-DEFAULT_BLOCK_ROWS = 4096
+# Rows per block of the full-batch gradient: a block's activations,
+# (BLOCK_ROWS, layer width), stay in cache while its matrix products keep
+# enough rows to run at BLAS speed (benchmarks/bench_epoch.py --block-rows).
+BLOCK_ROWS = 4096
+# Blocks are dealt round-robin to a fixed number of lanes; each lane sums its
+# blocks' gradients in order, then the lanes are summed in order. Threads only
+# decide who computes a lane, so results are bit-identical for any n_threads.
+N_LANES = 8
+
+_executors = {}
+_blas_controller = None
+
+
+def _executor(n_threads):
+    if n_threads not in _executors:
+        _executors[n_threads] = ThreadPoolExecutor(n_threads)
+    return _executors[n_threads]
+
+
+def _blas_single_threaded():
+    """BLAS held to one thread while the lanes run on several."""
+    global _blas_controller
+    if _blas_controller is None:
+        _blas_controller = ThreadpoolController()
+    return _blas_controller.limit(limits=1, user_api="blas")
+
+
+def effective_n_threads(n_jobs):
+    """Threads for the lanes: all cores for None or -1, at most N_LANES."""
+    n_cores = os.cpu_count() or 1
+    if n_jobs is None or n_jobs < 0:
+        n_jobs = max(n_cores + 1 + (n_jobs or -1), 1)
+    return min(n_jobs, N_LANES)
+
+
+def target_block(targets, rows, n_outputs, dtype):
+    """Rows of the (n_samples, n_outputs) target matrix.
+
+    ``targets`` is either that matrix (multilabel) or a vector of class
+    codes, expanded here one block at a time to keep memory bounded.
+    """
+    if targets.ndim == 2:
+        return np.asarray(targets[rows], dtype=dtype)
+    codes = targets[rows]
+    if n_outputs == 1:
+        return codes[:, None].astype(dtype)
+    Y = np.zeros((len(codes), n_outputs), dtype=dtype)
+    Y[np.arange(len(codes)), codes] = 1  # one-hot
+    return Y
 
 
 class FlatNetwork:
@@ -20,12 +69,13 @@ class FlatNetwork:
     ``theta`` in place updates the network.
     """
 
-    def __init__(self, layer_units, fit_intercept, dtype):
+    def __init__(self, layer_units, fit_intercept, dtype, n_threads=1, block_rows=None):
         self.layer_units = list(layer_units)
         self.fit_intercept = fit_intercept
-        self.shapes = []
-        for fan_in, fan_out in zip(self.layer_units[:-1], self.layer_units[1:]):
-            self.shapes.append((fan_in, fan_out))
+        self.dtype = np.dtype(dtype)
+        self.n_threads = n_threads
+        self.block_rows = block_rows or BLOCK_ROWS
+        self.shapes = list(zip(self.layer_units[:-1], self.layer_units[1:]))
         n_params = sum(
             fan_in * fan_out + (fan_out if fit_intercept else 0)
             for fan_in, fan_out in self.shapes
@@ -33,7 +83,8 @@ class FlatNetwork:
         self.theta = np.zeros(n_params, dtype=dtype)
         self.grad = np.zeros_like(self.theta)
         self.coefs, self.intercepts = self.views(self.theta)
-        self.coef_grads, self.intercept_grads = self.views(self.grad)
+        self._lane_grads = None
+        self._workspaces = {}
 
     def views(self, flat):
         """Split a flat vector into per-layer (coefs, intercepts) views."""
@@ -50,50 +101,94 @@ class FlatNetwork:
                 intercepts.append(None)
         return coefs, intercepts
 
-    def loss(self, X, Y, weights, activation, out_activation, loss, block_rows=None):
+    def _workspace(self, thread, n_rows):
+        rows = min(n_rows, self.block_rows)
+        workspace = self._workspaces.get(thread)
+        if workspace is None or workspace.layers[0].shape[0] < rows:
+            workspace = _network.Workspace(self.layer_units, rows, self.dtype)
+            self._workspaces[thread] = workspace
+        return workspace
+
+    def loss(self, X, targets, weights, activation, out_activation, loss):
         """Weighted mean loss over all rows, without penalty or gradient."""
-        block_rows = block_rows or DEFAULT_BLOCK_ROWS
-        return sum(
-            _network.weighted_loss(
+        total = 0.0
+        for start in range(0, X.shape[0], self.block_rows):
+            rows = slice(start, start + self.block_rows)
+            Y = target_block(targets, rows, self.layer_units[-1], self.dtype)
+            total += _network.weighted_loss(
                 self.coefs,
                 self.intercepts,
-                X[start : start + block_rows],
-                Y[start : start + block_rows],
-                weights[start : start + block_rows],
+                X[rows],
+                Y,
+                weights[rows],
                 activation,
                 out_activation,
                 loss,
             )
-            for start in range(0, X.shape[0], block_rows)
-        )
+        return total
 
     def loss_and_gradient(
-        self, X, Y, weights, activation, out_activation, loss, alpha, block_rows=None
+        self, X, targets, weights, activation, out_activation, loss, alpha
     ):
         """Weighted mean loss over all rows plus the L2 penalty; fills ``grad``.
 
         ``weights`` (n_samples,) must sum to 1, and ``alpha`` be divided by
         the total sample weight, so that the loss is a weighted mean.
         """
-        block_rows = block_rows or DEFAULT_BLOCK_ROWS
-        self.grad[:] = 0
-        total = 0.0
-        for start in range(0, X.shape[0], block_rows):
-            rows = slice(start, start + block_rows)
-            total += _network.loss_and_gradient(
-                self.coefs,
-                self.intercepts,
-                X[rows],
-                Y[rows],
-                weights[rows],
-                activation,
-                out_activation,
-                loss,
-                self.coef_grads,
-                self.intercept_grads,
-            )
+        starts = range(0, X.shape[0], self.block_rows)
+        n_lanes = min(N_LANES, len(starts))
+
+        def run_lane(lane, thread, grad):
+            coef_grads, intercept_grads = self.views(grad)
+            workspace = self._workspace(thread, X.shape[0])
+            lane_loss = 0.0
+            for start in starts[lane::n_lanes]:
+                rows = slice(start, start + self.block_rows)
+                Y = target_block(targets, rows, self.layer_units[-1], self.dtype)
+                lane_loss += _network.loss_and_gradient(
+                    self.coefs,
+                    self.intercepts,
+                    X[rows],
+                    Y,
+                    weights[rows],
+                    activation,
+                    out_activation,
+                    loss,
+                    coef_grads,
+                    intercept_grads,
+                    workspace,
+                )
+            return lane_loss
+
+        if n_lanes == 1:
+            self.grad[:] = 0
+            total = run_lane(0, 0, self.grad)
+        else:
+            if self._lane_grads is None or len(self._lane_grads) < n_lanes:
+                self._lane_grads = np.empty((n_lanes, self.theta.size), self.dtype)
+            lane_grads = self._lane_grads[:n_lanes]
+            lane_grads[:] = 0
+            n_threads = min(self.n_threads, n_lanes)
+
+            def run_thread(thread):
+                return [
+                    (lane, run_lane(lane, thread, lane_grads[lane]))
+                    for lane in range(thread, n_lanes, n_threads)
+                ]
+
+            if n_threads == 1:
+                results = [run_thread(0)]
+            else:
+                with _blas_single_threaded():
+                    results = list(
+                        _executor(n_threads).map(run_thread, range(n_threads))
+                    )
+            lane_losses = dict(pair for result in results for pair in result)
+            total = sum(lane_losses[lane] for lane in range(n_lanes))
+            np.sum(lane_grads, axis=0, out=self.grad)
         if alpha:
-            total += _network.add_l2_penalty(self.coefs, self.coef_grads, alpha)
+            coef_grads, _ = self.views(self.grad)
+            total += _network.add_l2_penalty(self.coefs, coef_grads, alpha)
         return total
 
 

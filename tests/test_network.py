@@ -84,11 +84,12 @@ def test_gradient_without_intercepts_and_in_blocks():
         lambda: net.loss_and_gradient(*args), net.theta
     )
     np.testing.assert_allclose(grad_one_block, numeric, rtol=1e-5, atol=1e-8)
-    # blocks of 7 rows sum to the same loss and gradient
-    loss_blocks = net.loss_and_gradient(*args, block_rows=7)
+    # blocks of 7 rows, in 8 lanes on 3 threads, sum to the same loss and gradient
+    net.block_rows, net.n_threads = 7, 3
+    loss_blocks = net.loss_and_gradient(*args)
     assert loss_blocks == pytest.approx(loss_one_block, rel=1e-12)
     np.testing.assert_allclose(net.grad, grad_one_block, rtol=1e-12, atol=1e-15)
-    assert net.loss(*args[:-1], block_rows=7) == pytest.approx(
+    assert net.loss(*args[:-1]) == pytest.approx(
         loss_one_block - 0.05 * sum(float((W**2).sum()) for W in net.coefs)
     )
 
