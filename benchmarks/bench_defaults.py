@@ -64,7 +64,7 @@ def main():
         folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
         accuracy = {}
 
-        def run(name):
+        def run(name, X=X, y=y, folds=folds, accuracy=accuracy):
             def fit_all():
                 accuracy[name] = cross_validate(CANDIDATES[name], X, y, folds)[0]
 
