@@ -127,10 +127,11 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
     tol : float, default=1e-4
         Training stops when the loss (the validation loss with
         ``early_stopping``) has not improved by at least ``tol`` for more than
-        ``n_iter_no_change`` consecutive iterations. 'lbfgs' also stops when
-        the largest gradient component falls below ``tol``. Reaching
-        ``max_iter`` first raises a ``ConvergenceWarning``, except with
-        ``tol=0``, which asks for exactly ``max_iter`` iterations.
+        ``n_iter_no_change`` consecutive iterations. 'lbfgs' also stops as
+        soon as one iteration improves the loss by less than ``tol`` relative
+        to ``max(|loss|, 1)``, or the largest gradient component falls below
+        ``tol``. Reaching ``max_iter`` first raises a ``ConvergenceWarning``,
+        except with ``tol=0``, which asks for exactly ``max_iter`` iterations.
 
     n_iter_no_change : int, default=10
         Number of iterations without improvement tolerated before stopping.
@@ -491,7 +492,10 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         alpha = self.alpha / total_weight
         history = _History(self, X_val is not None, not first_call)
         # Overflow is detected from the loss and handled as divergence.
-        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        with (
+            _solvers.blas_single_threaded(),
+            np.errstate(over="ignore", invalid="ignore", under="ignore"),
+        ):
             self._run_solver(
                 net,
                 loss_and_gradient,

@@ -9,10 +9,13 @@ from threadpoolctl import ThreadpoolController
 
 from . import _network
 
-# Rows per block of the full-batch gradient: a block's activations,
-# (BLOCK_ROWS, layer width), stay in cache while its matrix products keep
-# enough rows to run at BLAS speed (benchmarks/bench_epoch.py --block-rows).
+# Rows per block of the full-batch gradient: n / N_LANES, within
+# [MIN_BLOCK_ROWS, BLOCK_ROWS]. A block's activations, (rows, layer width),
+# stay small while its matrix products keep enough rows to run at BLAS speed
+# and the per-block Python overhead stays negligible. The blocks depend on n
+# only, never on the number of threads.
 BLOCK_ROWS = 4096
+MIN_BLOCK_ROWS = 256
 # Blocks are dealt round-robin to a fixed number of lanes; each lane sums its
 # blocks' gradients in order, then the lanes are summed in order. Threads only
 # decide who computes a lane, so results are bit-identical for any n_threads.
@@ -28,8 +31,9 @@ def _executor(n_threads):
     return _executors[n_threads]
 
 
-def _blas_single_threaded():
-    """BLAS held to one thread while the lanes run on several."""
+def blas_single_threaded():
+    """BLAS held to one thread: the lanes are the parallelism, and BLAS's own
+    threading would make results depend on the number of threads."""
     global _blas_controller
     if _blas_controller is None:
         _blas_controller = ThreadpoolController()
@@ -74,7 +78,7 @@ class FlatNetwork:
         self.fit_intercept = fit_intercept
         self.dtype = np.dtype(dtype)
         self.n_threads = n_threads
-        self.block_rows = block_rows or BLOCK_ROWS
+        self.block_rows = block_rows
         self.shapes = list(zip(self.layer_units[:-1], self.layer_units[1:]))
         n_params = sum(
             fan_in * fan_out + (fan_out if fit_intercept else 0)
@@ -83,7 +87,9 @@ class FlatNetwork:
         self.theta = np.zeros(n_params, dtype=dtype)
         self.grad = np.zeros_like(self.theta)
         self.coefs, self.intercepts = self.views(self.theta)
+        self.coef_grads, self.intercept_grads = self.views(self.grad)
         self._lane_grads = None
+        self._expanded_targets = None
         self._workspaces = {}
 
     def views(self, flat):
@@ -101,8 +107,12 @@ class FlatNetwork:
                 intercepts.append(None)
         return coefs, intercepts
 
-    def _workspace(self, thread, n_rows):
-        rows = min(n_rows, self.block_rows)
+    def rows_per_block(self, n_rows):
+        if self.block_rows:
+            return self.block_rows
+        return min(max(-(-n_rows // N_LANES), MIN_BLOCK_ROWS), BLOCK_ROWS)
+
+    def _workspace(self, thread, rows):
         workspace = self._workspaces.get(thread)
         if workspace is None or workspace.layers[0].shape[0] < rows:
             workspace = _network.Workspace(self.layer_units, rows, self.dtype)
@@ -112,8 +122,9 @@ class FlatNetwork:
     def loss(self, X, targets, weights, activation, out_activation, loss):
         """Weighted mean loss over all rows, without penalty or gradient."""
         total = 0.0
-        for start in range(0, X.shape[0], self.block_rows):
-            rows = slice(start, start + self.block_rows)
+        block_rows = self.rows_per_block(X.shape[0])
+        for start in range(0, X.shape[0], block_rows):
+            rows = slice(start, start + block_rows)
             Y = target_block(targets, rows, self.layer_units[-1], self.dtype)
             total += _network.weighted_loss(
                 self.coefs,
@@ -127,23 +138,23 @@ class FlatNetwork:
             )
         return total
 
-    def loss_and_gradient(
-        self, X, targets, weights, activation, out_activation, loss, alpha
+    def _lanes_loss_and_gradient(
+        self, X, targets, weights, activation, out_activation, loss, block_rows
     ):
-        """Weighted mean loss over all rows plus the L2 penalty; fills ``grad``.
-
-        ``weights`` (n_samples,) must sum to 1, and ``alpha`` be divided by
-        the total sample weight, so that the loss is a weighted mean.
-        """
-        starts = range(0, X.shape[0], self.block_rows)
+        starts = range(0, X.shape[0], block_rows)
         n_lanes = min(N_LANES, len(starts))
+        if self._lane_grads is None or len(self._lane_grads) < n_lanes:
+            self._lane_grads = np.empty((n_lanes, self.theta.size), self.dtype)
+        lane_grads = self._lane_grads[:n_lanes]
+        lane_grads[:] = 0
+        n_threads = min(self.n_threads, n_lanes)
 
-        def run_lane(lane, thread, grad):
-            coef_grads, intercept_grads = self.views(grad)
-            workspace = self._workspace(thread, X.shape[0])
+        def run_lane(lane, thread):
+            coef_grads, intercept_grads = self.views(lane_grads[lane])
+            workspace = self._workspace(thread, block_rows)
             lane_loss = 0.0
             for start in starts[lane::n_lanes]:
-                rows = slice(start, start + self.block_rows)
+                rows = slice(start, start + block_rows)
                 Y = target_block(targets, rows, self.layer_units[-1], self.dtype)
                 lane_loss += _network.loss_and_gradient(
                     self.coefs,
@@ -160,35 +171,56 @@ class FlatNetwork:
                 )
             return lane_loss
 
-        if n_lanes == 1:
-            self.grad[:] = 0
-            total = run_lane(0, 0, self.grad)
+        def run_thread(thread):
+            return [
+                (lane, run_lane(lane, thread))
+                for lane in range(thread, n_lanes, n_threads)
+            ]
+
+        if n_threads == 1:
+            results = [run_thread(0)]
         else:
-            if self._lane_grads is None or len(self._lane_grads) < n_lanes:
-                self._lane_grads = np.empty((n_lanes, self.theta.size), self.dtype)
-            lane_grads = self._lane_grads[:n_lanes]
-            lane_grads[:] = 0
-            n_threads = min(self.n_threads, n_lanes)
+            results = list(_executor(n_threads).map(run_thread, range(n_threads)))
+        lane_losses = dict(pair for result in results for pair in result)
+        np.sum(lane_grads, axis=0, out=self.grad)
+        return sum(lane_losses[lane] for lane in range(n_lanes))
 
-            def run_thread(thread):
-                return [
-                    (lane, run_lane(lane, thread, lane_grads[lane]))
-                    for lane in range(thread, n_lanes, n_threads)
-                ]
+    def loss_and_gradient(
+        self, X, targets, weights, activation, out_activation, loss, alpha
+    ):
+        """Weighted mean loss over all rows plus the L2 penalty; fills ``grad``.
 
-            if n_threads == 1:
-                results = [run_thread(0)]
-            else:
-                with _blas_single_threaded():
-                    results = list(
-                        _executor(n_threads).map(run_thread, range(n_threads))
-                    )
-            lane_losses = dict(pair for result in results for pair in result)
-            total = sum(lane_losses[lane] for lane in range(n_lanes))
-            np.sum(lane_grads, axis=0, out=self.grad)
+        ``weights`` (n_samples,) must sum to 1, and ``alpha`` be divided by
+        the total sample weight, so that the loss is a weighted mean.
+        """
+        block_rows = self.rows_per_block(X.shape[0])
+        if X.shape[0] <= block_rows:
+            # one block: no lanes or threads, and the targets expanded once
+            if (
+                self._expanded_targets is None
+                or self._expanded_targets[0] is not targets
+            ):
+                Y = target_block(targets, slice(None), self.layer_units[-1], self.dtype)
+                self._expanded_targets = (targets, Y)
+            self.grad[:] = 0
+            total = _network.loss_and_gradient(
+                self.coefs,
+                self.intercepts,
+                X,
+                self._expanded_targets[1],
+                weights,
+                activation,
+                out_activation,
+                loss,
+                self.coef_grads,
+                self.intercept_grads,
+            )
+        else:
+            total = self._lanes_loss_and_gradient(
+                X, targets, weights, activation, out_activation, loss, block_rows
+            )
         if alpha:
-            coef_grads, _ = self.views(self.grad)
-            total += _network.add_l2_penalty(self.coefs, coef_grads, alpha)
+            total += _network.add_l2_penalty(self.coefs, self.coef_grads, alpha)
         return total
 
 
@@ -235,7 +267,7 @@ def minimize_lbfgs(fun, theta0, max_iter, tol, callback):
         callback=lambda intermediate_result: callback(
             intermediate_result.x, intermediate_result.fun
         ),
-        options={"maxiter": max_iter, "maxfun": 15_000, "gtol": tol},
+        options={"maxiter": max_iter, "maxfun": 15_000, "gtol": tol, "ftol": tol},
     )
     return result
 

@@ -490,3 +490,26 @@ def test_grid_search_on_digits_with_string_labels():
     quiet(search.fit, X, labels)
     assert search.best_score_ >= 0.95
     assert set(search.predict(X[:20])) <= set(labels)
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+def test_bit_identical_weights_for_any_thread_count(solver):
+    from threadpoolctl import threadpool_limits
+
+    X, y = make_classification(
+        n_samples=9000, n_features=20, n_classes=3, n_informative=5, random_state=0
+    )
+    X = X.astype(np.float32)
+
+    def fit(n_jobs):
+        clf = TinyNetClassifier(
+            (16,), solver=solver, max_iter=15, n_jobs=n_jobs, random_state=0
+        )
+        return quiet(clf.fit, X, y).coefs_
+
+    reference = fit(1)
+    with threadpool_limits(limits=1, user_api="blas"):
+        single_blas = fit(1)
+    for coefs in (fit(1), fit(2), fit(3), single_blas):
+        for W, W_ref in zip(coefs, reference):
+            np.testing.assert_array_equal(W, W_ref)
