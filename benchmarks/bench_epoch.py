@@ -117,13 +117,19 @@ def blocked_matmuls(X, h, k, n_epochs, block_rows, n_threads):
 
 
 def measure(n, d, h, k, dtype, epochs, repeats, with_mlp=True):
+    epochs = epochs or int(np.clip(1_000_000 // n, 3, 30))
     X, y = make_data(n, d, k, dtype)
     candidates = {
         "tiny_1": lambda: quietly(tiny(h, 1).fit, X, y),
         "tiny_E": lambda: quietly(tiny(h, 1 + epochs).fit, X, y),
         "matmul": matmuls(X, h, k, epochs),
         "matmul_blocked": blocked_matmuls(
-            X, h, k, epochs, _solvers.BLOCK_ROWS, _solvers.effective_n_threads(None)
+            X,
+            h,
+            k,
+            epochs,
+            _solvers.FlatNetwork([d, h, k], True, dtype).rows_per_block(n),
+            _solvers.effective_n_threads(None),
         ),
     }
     if with_mlp:
@@ -136,6 +142,7 @@ def measure(n, d, h, k, dtype, epochs, repeats, with_mlp=True):
         "h": h,
         "k": k,
         "dtype": np.dtype(dtype).name,
+        "epochs": epochs,
         "tiny_epoch_s": max(t["tiny_E"] - t["tiny_1"], 1e-9) / epochs,
         "matmul_epoch_s": t["matmul"] / epochs,
     }
@@ -156,7 +163,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="n <= 1e5, 3 repeats")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=0,
+        help="E, epochs per timed fit; 0 (default) picks 1e6 / n within [3, 30]",
+    )
     parser.add_argument("--no-plot", action="store_true")
     args = parser.parse_args()
     repeats = 3 if args.quick else args.repeats
@@ -182,15 +194,12 @@ def main():
         scaling[f"n_{dt}"] = slope(
             [r["n"] for r in big], [r["tiny_epoch_s"] for r in big]
         )
-        hs = [25, 50, 100, 200, 400]
-        by_h = [
-            measure(50_000, d, hh, k, dtype, args.epochs, repeats, False) for hh in hs
-        ]
+        # cost in h and d: 5 epochs, 3 repeats, without the baseline
+        hs = [50, 100, 200, 400]
+        by_h = [measure(50_000, d, hh, k, dtype, 5, 3, False) for hh in hs]
         scaling[f"h_{dt}"] = slope(hs, [r["tiny_epoch_s"] for r in by_h])
-        ds = [25, 50, 100, 200, 400]
-        by_d = [
-            measure(50_000, dd, h, k, dtype, args.epochs, repeats, False) for dd in ds
-        ]
+        ds = [50, 100, 200, 400]
+        by_d = [measure(50_000, dd, h, k, dtype, 5, 3, False) for dd in ds]
         scaling[f"d_{dt}"] = slope(ds, [r["tiny_epoch_s"] for r in by_d])
 
     print(

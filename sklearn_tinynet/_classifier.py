@@ -8,12 +8,15 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -22,6 +25,14 @@ from sklearn.utils.validation import (
 )
 
 from . import _network, _solvers
+
+try:  # scikit-learn >= 1.9: set_callbacks, ProgressBar, ScoringMonitor
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # older scikit-learn: no callback API, nothing else changes
+
+    class CallbackSupportMixin:
+        pass
+
 
 INIT_FUNCTIONS = {
     "glorot_uniform": _network.init_glorot_uniform,
@@ -79,7 +90,7 @@ def _validation_mask(X, Y, weights, fraction, seed):
     return mask
 
 
-class TinyNetClassifier(ClassifierMixin, BaseEstimator):
+class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Sigmoid network classifier trained by full-batch gradient descent and backprop.
 
     The estimator behind the tutorial "A Neural Network in 11 lines of
@@ -395,8 +406,15 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         try:
             return self._fit(X, y, sample_weight, classes, incremental)
         except BaseException:
+            # scikit-learn's callback bookkeeping, torn down after fit returns
+            bookkeeping = {
+                key: value
+                for key, value in self.__dict__.items()
+                if key in ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
+            }
             self.__dict__.clear()
             self.__dict__.update(state)
+            self.__dict__.update(bookkeeping)
             raise
 
     def _fit(self, X, y, sample_weight, classes, incremental):
@@ -467,7 +485,7 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
                     "early_stopping=False."
                 )
             X_val, Y_val, w_val = X[val], Y[val], weights[val]
-            X, Y, weights = X[~val], Y[~val], weights[~val]
+            X, Y, y, weights = X[~val], Y[~val], y[~val], weights[~val]
             w_val = w_val / w_val.sum()
             total_weight = float(weights.sum())
         weights = weights / total_weight  # sums to 1: the loss is a weighted mean
@@ -489,8 +507,26 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
                 X_val, Y_val, w_val, self.activation, out_activation, self.loss
             )
 
+        def fitted_attributes():
+            coefs, intercepts = net.views(net.theta.copy())
+            return {
+                "coefs_": coefs,
+                "intercepts_": [
+                    b if b is not None else np.zeros(W.shape[1], dtype=W.dtype)
+                    for W, b in zip(coefs, intercepts)
+                ],
+                "n_layers_": len(layer_units),
+                "n_outputs_": n_outputs,
+                "out_activation_": out_activation,
+            }
+
         alpha = self.alpha / total_weight
-        history = _History(self, X_val is not None, not first_call)
+        max_iterations = 1 if incremental else self.max_iter
+        # lbfgs: one more iteration begins than runs, as scipy ends each one
+        callbacks = _CallbackBridge(
+            self, X, y, fitted_attributes, max_iterations + (self.solver == "lbfgs")
+        )
+        history = _History(self, X_val is not None, not first_call, callbacks)
         # Overflow is detected from the loss and handled as divergence.
         with (
             _solvers.blas_single_threaded(),
@@ -508,47 +544,38 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
                 incremental,
             )
 
+        callbacks.close()
         # commit: nothing above touched self's fitted attributes
-        coefs, intercepts = net.views(net.theta.copy())
-        self.coefs_ = coefs
-        self.intercepts_ = [
-            b if b is not None else np.zeros(W.shape[1], dtype=W.dtype)
-            for W, b in zip(coefs, intercepts)
-        ]
-        self.n_layers_ = len(layer_units)
-        self.n_outputs_ = n_outputs
-        self.out_activation_ = out_activation
+        for name, value in fitted_attributes().items():
+            setattr(self, name, value)
         history.commit(self, X.shape[0])
         return self
 
     def _encode_targets(self, y, y_type, classes, first_call, incremental):
+        is_multilabel = y_type == "multilabel-indicator"
         if first_call:
-            binarizer = LabelBinarizer()
-            if incremental and y_type != "multilabel-indicator":
+            if incremental and not is_multilabel:
                 if classes is None:
                     raise ValueError(
                         "classes must be passed on the first call to partial_fit: "
                         "give every label y may hold, e.g. classes=np.unique(y_all)."
                     )
-                binarizer.fit(np.asarray(classes))
+                classes_ = unique_labels(np.asarray(classes))
             else:
-                binarizer.fit(y)
-            if y_type != "multilabel-indicator" and len(binarizer.classes_) < 2:
+                classes_ = unique_labels(y)
+            if not is_multilabel and len(classes_) < 2:
                 raise ValueError(
-                    "y contains only one class "
-                    f"({binarizer.classes_[0]!r}); a classifier needs samples of "
-                    "at least 2 classes."
+                    f"y contains only one class ({classes_[0]!r}); a classifier "
+                    "needs samples of at least 2 classes."
                 )
-            self._label_binarizer = binarizer
-            self.classes_ = binarizer.classes_
-        else:
-            binarizer = self._label_binarizer
-            is_multilabel = binarizer.y_type_ == "multilabel-indicator"
-            if is_multilabel != (y_type == "multilabel-indicator"):
-                raise ValueError(
-                    f"y is {y_type} but the model was fitted on "
-                    f"{binarizer.y_type_} targets; fit a new model instead."
-                )
+            self.classes_ = classes_
+            self._multilabel = is_multilabel
+        elif self._multilabel != is_multilabel:
+            fitted_on = "multilabel-indicator" if self._multilabel else "single-label"
+            raise ValueError(
+                f"y is {y_type} but the model was fitted on {fitted_on} targets; "
+                "fit a new model instead."
+            )
         if y_type == "multilabel-indicator":
             if y.shape[1] != len(self.classes_):
                 raise ValueError(
@@ -669,30 +696,31 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         validation_loss,
         incremental,
     ):
-        if incremental and getattr(self, "_optimizer", None) is not None:
-            optimizer = self._optimizer
-        else:
-            optimizer = _solvers.GradientDescent(
-                self.learning_rate_init, self.momentum, self.nesterovs_momentum
-            )
+        optimizer = _solvers.GradientDescent(
+            self.learning_rate_init, self.momentum, self.nesterovs_momentum
+        )
+        if incremental and getattr(self, "_velocity", None) is not None:
+            optimizer.velocity = self._velocity.copy()  # momentum across calls
         history.optimizer = optimizer
         max_iter = 1 if incremental else self.max_iter
-        theta_before = np.empty_like(net.theta)
+        history.keep_lowest_loss_weights = True
         for _ in range(max_iter):
+            history.callbacks.begin_iteration()
             loss = loss_and_gradient(X, Y, weights, alpha)
             if not (np.isfinite(loss) and np.isfinite(net.grad).all()):
-                if history.n_iter:
-                    net.theta[:] = theta_before
-                history.diverged(self.learning_rate_init)
+                history.diverged(net, self.learning_rate_init)
                 break
             if history.record(net, loss, validation_loss):
                 break
-            theta_before[:] = net.theta
             optimizer.step(net.theta, net.grad)
             history.n_iter += 1
+            if history.callbacks.end_iteration():
+                break
         else:
             if not incremental:
                 history.not_converged()
+        if history.loss_rose():
+            history.diverged(net, self.learning_rate_init)
         history.restore_best(net)
 
     def _run_lbfgs(
@@ -706,9 +734,12 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         def callback(theta, loss):
             net.theta[:] = theta
             history.n_iter += 1
-            if history.record(net, loss, validation_loss):
+            stop = history.callbacks.end_iteration()
+            if history.record(net, loss, validation_loss) or stop:
                 raise StopIteration
+            history.callbacks.begin_iteration()
 
+        history.callbacks.begin_iteration()
         result = _solvers.minimize_lbfgs(
             fun, net.theta.astype(np.float64), self.max_iter, self.tol, callback
         )
@@ -764,7 +795,7 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
         """
         X = self._validate_for_predict(X)
         z = self._forward_logits(X)
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
+        if self._multilabel:
             return (z > 0).astype(int)
         if z.shape[1] == 1:
             return self.classes_[(z[:, 0] > 0).astype(int)]
@@ -789,7 +820,7 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
     def _log_proba(self, z):
         if self.out_activation_ == "softmax":
             return _network.log_softmax(z)
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
+        if self._multilabel:
             return _network.log_sigmoid(z)
         if z.shape[1] == 1:
             return np.hstack([_network.log_sigmoid(-z), _network.log_sigmoid(z)])
@@ -817,8 +848,9 @@ class TinyNetClassifier(ClassifierMixin, BaseEstimator):
 class _History:
     """Loss curves, stopping rule and best weights of one call to fit."""
 
-    def __init__(self, estimator, early_stopping, continue_curves):
+    def __init__(self, estimator, early_stopping, continue_curves, callbacks):
         self.estimator = estimator
+        self.callbacks = callbacks
         self.early_stopping = early_stopping
         self.stopper = _solvers.NoImprovementStopper(
             estimator.tol, estimator.n_iter_no_change
@@ -830,9 +862,16 @@ class _History:
         self.best_theta = None
         self.n_iter = 0
         self.optimizer = None
+        self.fit_start = len(self.loss_curve)
+        self.keep_lowest_loss_weights = False
+        self.lowest_loss_theta = None
 
     def record(self, net, loss, validation_loss):
         """Log one iteration; return True when training should stop."""
+        if self.keep_lowest_loss_weights and loss < min(
+            self.loss_curve[self.fit_start :], default=np.inf
+        ):
+            self.lowest_loss_theta = net.theta.copy()
         self.loss_curve.append(float(loss))
         self.best_loss = min(self.best_loss, float(loss))
         message = f"Iteration {len(self.loss_curve)}, loss = {loss:.8f}"
@@ -853,11 +892,20 @@ class _History:
         if self.best_theta is not None:
             net.theta[:] = self.best_theta
 
-    def diverged(self, learning_rate):
+    def loss_rose(self):
+        """Whether this fit ended with a higher loss than it started with."""
+        curve = self.loss_curve[self.fit_start :]
+        return len(curve) > 1 and curve[-1] > curve[0]
+
+    def diverged(self, net, learning_rate):
+        """Keep the weights of the lowest loss seen, and say why."""
+        if self.lowest_loss_theta is not None:
+            net.theta[:] = self.lowest_loss_theta
         warnings.warn(
-            "Training diverged: the loss became infinite or NaN after "
-            f"{self.n_iter} updates. The last finite weights were kept; lower "
-            f"learning_rate_init (now {learning_rate}) or scale the features.",
+            f"Training diverged: after {self.n_iter} updates the loss had grown "
+            "or become infinite. The weights with the lowest training loss were "
+            f"kept; lower learning_rate_init (now {learning_rate}) or scale the "
+            "features.",
             ConvergenceWarning,
             stacklevel=2,
         )
@@ -878,7 +926,63 @@ class _History:
         estimator.best_loss_ = self.best_loss
         estimator.n_iter_ = self.n_iter
         estimator.t_ = self.t + self.n_iter * n_rows
-        estimator._optimizer = self.optimizer
+        estimator._velocity = getattr(self.optimizer, "velocity", None)
         if self.early_stopping:
             estimator.validation_loss_curve_ = self.validation_loss_curve
             estimator.best_validation_loss_ = self.stopper.best
+
+
+class _CallbackBridge:
+    """scikit-learn's callbacks (``sklearn.callback``, 1.9+), one task per iteration.
+
+    Each iteration is a subtask of the fit task: ``begin_iteration`` before it
+    runs, ``end_iteration`` with the weights it produced; ``close`` ends an
+    iteration that began but did not run, then the fit task. Without
+    callbacks, or with a scikit-learn that has none, every call does nothing.
+    """
+
+    def __init__(self, estimator, X, y, fitted_attributes, max_iter):
+        self.estimator, self.X, self.y = estimator, X, y
+        self.fitted_attributes = fitted_attributes
+        self.context = self.iteration = None
+        if getattr(estimator, "_skl_callbacks", None) and hasattr(
+            estimator, "_init_callback_context"
+        ):
+            self.context = estimator._init_callback_context(max_subtasks=max_iter)
+            self.context.call_on_fit_task_begin(estimator=estimator, X=X, y=y)
+
+    def begin_iteration(self):
+        if self.context is None:
+            return
+        self.iteration = self.context.subcontext(task_name="iteration")
+        self.iteration.call_on_fit_task_begin(
+            estimator=self.estimator,
+            X=self.X,
+            y=self.y,
+            reconstruction_attributes=self.fitted_attributes,
+        )
+
+    def end_iteration(self):
+        """End the running iteration; True when a callback asks to stop."""
+        if self.iteration is None:
+            return False
+        stop = self.iteration.call_on_fit_task_end(
+            estimator=self.estimator,
+            X=self.X,
+            y=self.y,
+            reconstruction_attributes=self.fitted_attributes,
+        )
+        self.iteration = None
+        return bool(stop)
+
+    def close(self):
+        if self.iteration is not None:
+            self.iteration.call_on_fit_task_end(estimator=self.estimator)
+            self.iteration = None
+        if self.context is not None:
+            self.context.call_on_fit_task_end(
+                estimator=self.estimator,
+                X=self.X,
+                y=self.y,
+                reconstruction_attributes=self.fitted_attributes,
+            )

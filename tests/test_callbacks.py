@@ -1,0 +1,130 @@
+"""scikit-learn's callback API (sklearn.callback, 1.9+): progress and monitoring."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_tinynet import TinyNetClassifier
+
+callback = pytest.importorskip(
+    "sklearn.callback", reason="the callback API needs scikit-learn >= 1.9"
+)
+
+X, y = make_classification(n_samples=120, n_features=6, random_state=0)
+
+
+class Recorder:
+    """A FitCallback that records every hook call."""
+
+    def __init__(self, stop_after=None):
+        self.events = []
+        self.stop_after = stop_after
+
+    def setup(self, estimator, context):
+        self.events.append(("setup", context.task_name))
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        self.events.append(("begin", context.task_name))
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None, **kw):
+        self.events.append(("end", context.task_name, fitted_estimator))
+        ends = [e for e in self.events if e[:2] == ("end", "iteration")]
+        return self.stop_after is not None and len(ends) >= self.stop_after
+
+    def teardown(self, estimator, context):
+        self.events.append(("teardown", context.task_name))
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+def test_one_task_per_iteration_with_the_fitted_weights(solver):
+    recorder = Recorder()
+    clf = TinyNetClassifier((4,), solver=solver, max_iter=15, tol=0.0, random_state=0)
+    clf.set_callbacks(recorder).fit(X, y)
+    events = recorder.events
+    assert events[0] == ("setup", "fit") and events[1] == ("begin", "fit")
+    assert events[-2][:2] == ("end", "fit") and events[-1] == ("teardown", "fit")
+    iteration_ends = [e for e in events if e[:2] == ("end", "iteration")]
+    with_model = [e[2] for e in iteration_ends if e[2] is not None]
+    assert len(with_model) == clf.n_iter_
+    # every begin has its end
+    begins = [e for e in events if e[:2] == ("begin", "iteration")]
+    assert len(begins) == len(iteration_ends)
+    # the fitted estimator of the last iteration is the final model
+    np.testing.assert_allclose(
+        with_model[-1].predict_proba(X), clf.predict_proba(X), rtol=1e-12
+    )
+    # and earlier ones are earlier models, not copies of the final one
+    assert not np.allclose(with_model[0].predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+def test_a_callback_can_stop_training(solver):
+    clf = TinyNetClassifier((4,), solver=solver, max_iter=100, tol=0.0, random_state=0)
+    clf.set_callbacks(Recorder(stop_after=5)).fit(X, y)
+    assert clf.n_iter_ == 5
+
+
+def test_no_callbacks_no_context():
+    clf = TinyNetClassifier((4,), random_state=0).fit(X, y)
+    assert not hasattr(clf, "_callback_fit_ctx")
+
+
+def test_scoring_monitor_logs_a_score_per_iteration():
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = TinyNetClassifier((4,), solver="gd", max_iter=8, tol=0.0, random_state=0)
+    clf.set_callbacks(monitor).fit(X, y)
+    log = monitor.get_logs()
+    scores = [row["accuracy"] for row in log.data if row["task_name"] == "iteration"]
+    assert len(scores) == 8
+    assert scores[-1] == pytest.approx(clf.score(X, y))
+
+
+class PropagatedRecorder(Recorder):
+    """Auto-propagated: set on a meta-estimator, it reaches the sub-estimators."""
+
+    max_propagation_depth = None
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+def test_callbacks_on_grid_search_reach_every_iteration(solver):
+    recorder = PropagatedRecorder()
+    pipe = make_pipeline(
+        StandardScaler(),
+        TinyNetClassifier((4,), solver=solver, max_iter=5, tol=0.0, random_state=0),
+    )
+    search = GridSearchCV(pipe, {"tinynetclassifier__alpha": [0.1, 1.0]}, cv=2)
+    search.set_callbacks(recorder).fit(X, y)
+    models = [
+        e[2]
+        for e in recorder.events
+        if e[:2] == ("end", "iteration") and e[2] is not None
+    ]
+    assert len(models) == 5 * 5  # 5 iterations in each of 2 x 2 folds and the refit
+    assert all(isinstance(m, TinyNetClassifier) for m in models)
+
+
+def test_progress_bar_on_a_grid_search():
+    pytest.importorskip("rich")
+    pipe = make_pipeline(StandardScaler(), TinyNetClassifier((4,), random_state=0))
+    search = GridSearchCV(pipe, {"tinynetclassifier__alpha": [0.1, 1.0]}, cv=2)
+    search.set_callbacks(callback.ProgressBar(max_propagation_depth=None))
+    search.fit(X, y)
+    assert search.best_score_ > 0.7
+
+
+def test_scoring_monitor_inside_grid_search():
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    pipe = make_pipeline(
+        StandardScaler(),
+        TinyNetClassifier(
+            (4,), solver="gd", max_iter=6, tol=0.0, random_state=0
+        ).set_callbacks(monitor),
+    )
+    GridSearchCV(pipe, {"tinynetclassifier__alpha": [0.1, 1.0]}, cv=2).fit(X, y)
+    rows = [row for log in monitor.get_logs(select="all") for row in log.data]
+    iterations = [r for r in rows if r["task_name"] == "iteration"]
+    assert len(iterations) == 5 * 6  # 6 iterations in 2 x 2 folds and the refit
+    assert all(0 <= r["accuracy"] <= 1 for r in iterations)

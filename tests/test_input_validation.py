@@ -1,0 +1,139 @@
+"""Bad input: a ValueError (or TypeError) that says what is wrong and how to fix it."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+
+from sklearn_tinynet import TinyNetClassifier
+
+X, y = make_blobs(n_samples=40, n_features=4, centers=3, random_state=0)
+
+
+def fitted(**params):
+    return TinyNetClassifier((5,), random_state=0, **params).fit(X, y)
+
+
+def with_value(array, index, value):
+    array = np.array(array, dtype=float)
+    array[index] = value
+    return array
+
+
+@pytest.mark.parametrize(
+    "X_bad, y_bad, match",
+    [
+        (with_value(X, (3, 1), np.nan), y, "Input X contains NaN"),
+        (with_value(X, (3, 1), np.inf), y, "Input X contains infinity"),
+        (X, with_value(y, 5, np.nan), "Input y contains NaN"),
+        (X[:, 0], y, "Expected 2D array, got 1D array instead"),
+        (X[:, :, None], y, "Found array with dim 3"),
+        (X[:-1], y, "inconsistent numbers of samples"),
+        (np.full((40, 4), "a"), y, "could not convert string to float"),
+        (X, y + 0.5, "Unknown label type: continuous"),
+        (X, np.zeros(40), "only one class"),
+        (X[:0], y[:0], "0 sample"),
+    ],
+)
+def test_bad_training_data(X_bad, y_bad, match):
+    with pytest.raises(ValueError, match=match):
+        TinyNetClassifier().fit(X_bad, y_bad)
+
+
+@pytest.mark.parametrize(
+    "sample_weight, match",
+    [
+        (-np.ones(40), "Negative values in data passed to `sample_weight`"),
+        (np.zeros(40), "Sample weights must contain at least one non-zero number"),
+        (np.ones(39), "sample_weight.shape == \\(39,\\), expected \\(40,\\)"),
+        (with_value(np.ones(40), 0, np.nan), "Input sample_weight contains NaN"),
+    ],
+)
+def test_bad_sample_weight(sample_weight, match):
+    with pytest.raises(ValueError, match=match):
+        TinyNetClassifier().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (
+            {"hidden_layer_sizes": (0,)},
+            "hidden_layer_sizes must be a tuple of positive",
+        ),
+        ({"hidden_layer_sizes": (4, -1)}, "hidden_layer_sizes must be a tuple"),
+        ({"hidden_layer_sizes": (2.5,)}, "hidden_layer_sizes must be a tuple"),
+        ({"hidden_layer_sizes": "big"}, "'hidden_layer_sizes' parameter"),
+        ({"learning_rate_init": 0.0}, "'learning_rate_init' parameter .* range \\(0"),
+        ({"learning_rate_init": -1.0}, "'learning_rate_init' parameter"),
+        ({"alpha": -0.1}, "'alpha' parameter"),
+        ({"momentum": 1.5}, "'momentum' parameter"),
+        ({"max_iter": 0}, "'max_iter' parameter"),
+        ({"activation": "softplus"}, "'activation' parameter .* among .*'logistic'"),
+        ({"solver": "adam"}, "'solver' parameter .* among .*'gd'"),
+        ({"loss": "hinge"}, "'loss' parameter"),
+        ({"init": "zeros"}, "'init' parameter"),
+        ({"validation_fraction": 1.0}, "'validation_fraction' parameter"),
+        ({"class_weight": "auto"}, "'class_weight' parameter"),
+        ({"class_weight": {7: 1.0}}, "class_weight names classes \\[7\\]"),
+        ({"max_iter": "10"}, "'max_iter' parameter"),
+        ({"early_stopping": "yes"}, "'early_stopping' parameter"),
+    ],
+)
+def test_invalid_parameters(params, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        TinyNetClassifier(**params).fit(X, y)
+
+
+def test_multilabel_class_weight_dict_is_rejected():
+    Y = (X[:, :2] > 0).astype(int)
+    with pytest.raises(ValueError, match="must be 'balanced' or None"):
+        TinyNetClassifier(class_weight={0: 2.0}).fit(X, Y)
+
+
+def test_predict_with_other_width_or_feature_names():
+    clf = fitted()
+    with pytest.raises(
+        ValueError,
+        match="X has 3 features, but TinyNetClassifier is expecting 4 features",
+    ):
+        clf.predict(X[:, :3])
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        clf.predict_proba(with_value(X, (0, 0), np.nan))
+    pd = pytest.importorskip("pandas")
+    named = TinyNetClassifier((5,), random_state=0).fit(
+        pd.DataFrame(X, columns=list("abcd")), y
+    )
+    with pytest.raises(ValueError, match="Feature names unseen at fit time"):
+        named.predict(pd.DataFrame(X, columns=list("abce")))
+
+
+def test_unfitted_model_says_fit_first():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match="Call 'fit' with appropriate arguments"):
+        TinyNetClassifier().predict(X)
+
+
+def test_partial_fit_errors():
+    clf = TinyNetClassifier(solver="gd")
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="labels \\[5\\] that are not in classes_"):
+        clf.partial_fit(X, np.where(y == 0, 5, y))
+    with pytest.raises(ValueError, match="X has 2 features"):
+        clf.partial_fit(X[:, :2], y)
+    with pytest.raises(ValueError, match="y is multilabel-indicator but the model"):
+        clf.partial_fit(X, np.c_[y == 0, y == 1].astype(int))
+
+
+def test_warm_start_refit_on_other_width_or_classes_keeps_model():
+    clf = fitted(warm_start=True)
+    proba = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="X has 3 features"):
+        clf.fit(X[:, :3], y)
+    with pytest.raises(ValueError, match="labels \\[7\\] that are not in classes_"):
+        clf.fit(X, np.where(y == 2, 7, y))
+    with pytest.raises(ValueError, match="keep hidden_layer_sizes unchanged"):
+        clf.set_params(hidden_layer_sizes=(6,)).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
