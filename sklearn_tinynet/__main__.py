@@ -1,4 +1,4 @@
-"""``python -m sklearn_tinynet``: the tutorials reproduced, then a grid search."""
+"""``python -m sklearn_tinynet``: the demo, or the CSV command line (``--help``)."""
 
 import sys
 import time
@@ -90,6 +90,11 @@ def grid_search_digits():
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv:
+        from ._cli import main as command_line
+
+        return command_line(argv)
     print(f"sklearn-tinynet {__version__}\n")
     trask = reproduce_trask()
     cavar = reproduce_cavar()
