@@ -1,6 +1,7 @@
 """TinyNetClassifier: a sigmoid network trained by full-batch backpropagation."""
 
 import hashlib
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -9,6 +10,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils._array_api import (
+    _convert_to_numpy,
+    _is_numpy_namespace,
+    get_namespace,
+    get_namespace_and_device,
+)
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
@@ -345,6 +352,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         tags.classifier_tags.multi_label = True
         return tags
 
@@ -421,17 +429,22 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
         fitted = hasattr(self, "coefs_")
         first_call = not fitted or not (self.warm_start or incremental)
+        # Array API: X's namespace and device hold the data and the weights;
+        # labels are handled in numpy, as setup before training
+        xp, is_array_api, device = get_namespace_and_device(X)
+        on_numpy = not is_array_api or _is_numpy_namespace(xp)
         X, y = validate_data(
             self,
             X,
             y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
+            accept_sparse=["csr", "csc"] if on_numpy else False,
+            dtype=[xp.float64, xp.float32],
             multi_output=True,
             reset=first_call,
         )
         if sp.issparse(X):
             X = X.tocsr()  # row blocks
+        y = _to_numpy(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -439,13 +452,18 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         # class codes (n_samples,), or the indicator matrix for multilabel y;
         # expanded to the target matrix one block of rows at a time
         Y = self._encode_targets(y, y_type, classes, first_call, incremental)
+        Y = Y if on_numpy else xp.asarray(Y, device=device)
         if Y.ndim == 2:
             n_outputs = Y.shape[1]
         else:
             n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
 
-        weights = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        if sample_weight is not None:
+            sample_weight = xp.asarray(_to_numpy(sample_weight), device=device)
+        weights = _to_numpy(
+            _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
         )
         if self.class_weight is not None:
             if y_type == "multilabel-indicator" and self.class_weight != "balanced":
@@ -468,6 +486,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self.fit_intercept,
             X.dtype,
             n_threads=_solvers.effective_n_threads(self.n_jobs),
+            xp=xp,
+            device=device,
         )
         if first_call:
             self._initialize(net, random_state)
@@ -477,18 +497,24 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         X_val = None
         if self.early_stopping and not incremental:
             seed = random_state.randint(np.iinfo(np.int32).max)
-            val = _validation_mask(X, Y, weights, self.validation_fraction, seed)
+            val = _validation_mask(
+                _to_numpy(X), _to_numpy(Y), weights, self.validation_fraction, seed
+            )
             if not weights[~val].sum() > 0:
                 raise ValueError(
                     "early_stopping needs at least 2 distinct rows of positive "
                     "weight, to hold some out for validation; set "
                     "early_stopping=False."
                 )
-            X_val, Y_val, w_val = X[val], Y[val], weights[val]
-            X, Y, y, weights = X[~val], Y[~val], y[~val], weights[~val]
-            w_val = w_val / w_val.sum()
+            w_val = xp.asarray(weights[val] / weights[val].sum(), device=device)
+            y, weights = y[~val], weights[~val]
             total_weight = float(weights.sum())
-        weights = weights / total_weight  # sums to 1: the loss is a weighted mean
+            if not on_numpy:
+                val = xp.asarray(val, device=device)
+            X_val, Y_val, X, Y = X[val, ...], Y[val, ...], X[~val, ...], Y[~val, ...]
+            w_val = xp.astype(w_val, X.dtype)
+        # sums to 1: the loss is a weighted mean
+        weights = xp.asarray(weights / total_weight, dtype=X.dtype, device=device)
 
         if not first_call:
             out_activation = self.out_activation_
@@ -508,11 +534,13 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
 
         def fitted_attributes():
-            coefs, intercepts = net.views(net.theta.copy())
+            coefs, intercepts = net.views(net.copy_theta())
             return {
                 "coefs_": coefs,
                 "intercepts_": [
-                    b if b is not None else np.zeros(W.shape[1], dtype=W.dtype)
+                    b
+                    if b is not None
+                    else xp.zeros(W.shape[1], dtype=W.dtype, device=device)
                     for W, b in zip(coefs, intercepts)
                 ],
                 "n_layers_": len(layer_units),
@@ -524,7 +552,11 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         max_iterations = 1 if incremental else self.max_iter
         # lbfgs: one more iteration begins than runs, as scipy ends each one
         callbacks = _CallbackBridge(
-            self, X, y, fitted_attributes, max_iterations + (self.solver == "lbfgs")
+            self,
+            X,
+            y if on_numpy else xp.asarray(y, device=device),
+            fitted_attributes,
+            max_iterations + (self.solver == "lbfgs"),
         )
         history = _History(self, X_val is not None, not first_call, callbacks)
         # Overflow is detected from the loss and handled as divergence.
@@ -560,7 +592,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                         "classes must be passed on the first call to partial_fit: "
                         "give every label y may hold, e.g. classes=np.unique(y_all)."
                     )
-                classes_ = unique_labels(np.asarray(classes))
+                classes_ = unique_labels(_to_numpy(np.asarray(classes)))
             else:
                 classes_ = unique_labels(y)
             if not is_multilabel and len(classes_) < 2:
@@ -590,9 +622,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     f"{self.classes_.tolist()}; pass every class to `classes` on the "
                     "first call to partial_fit, or fit a new model (warm_start=False)."
                 )
-        if y_type == "multilabel-indicator":
-            return y
-        return np.searchsorted(self.classes_, y)
+        return y if y_type == "multilabel-indicator" else np.searchsorted(self.classes_, y)
 
     def _class_weight_per_row(self, y, y_type, sample_weight):
         # 'balanced' uses weighted class frequencies, so that an integer
@@ -638,7 +668,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     f"fan_in={fan_in}, fan_out={fan_out}; it must return shape "
                     "(fan_in, fan_out)."
                 )
-            W[:] = W0
+            W[...] = net.xp.asarray(W0, dtype=net.dtype, device=net.device)
 
     def _copy_fitted_weights_into(self, net):
         shapes = [W.shape for W in self.coefs_]
@@ -651,9 +681,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         for W, b, W_fit, b_fit in zip(
             net.coefs, net.intercepts, self.coefs_, self.intercepts_
         ):
-            W[:] = W_fit
+            W[...] = net.xp.astype(W_fit, net.dtype)
             if b is not None:
-                b[:] = b_fit
+                b[...] = net.xp.astype(b_fit, net.dtype)
 
     def _run_solver(
         self,
@@ -700,14 +730,14 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self.learning_rate_init, self.momentum, self.nesterovs_momentum
         )
         if incremental and getattr(self, "_velocity", None) is not None:
-            optimizer.velocity = self._velocity.copy()  # momentum across calls
+            optimizer.velocity = self._velocity * 1  # a copy: momentum across calls
         history.optimizer = optimizer
         max_iter = 1 if incremental else self.max_iter
         history.keep_lowest_loss_weights = True
         for _ in range(max_iter):
             history.callbacks.begin_iteration()
             loss = loss_and_gradient(X, Y, weights, alpha)
-            if not (np.isfinite(loss) and np.isfinite(net.grad).all()):
+            if not (math.isfinite(loss) and bool(net.xp.all(net.xp.isfinite(net.grad)))):
                 history.diverged(net, self.learning_rate_init)
                 break
             if history.record(net, loss, validation_loss):
@@ -726,13 +756,18 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _run_lbfgs(
         self, net, loss_and_gradient, X, Y, weights, alpha, history, validation_loss
     ):
+        # scipy works on float64 numpy vectors: a round trip per evaluation
+        # for other namespaces and devices
+        def set_theta(theta):
+            net.theta[...] = net.xp.asarray(theta, dtype=net.dtype, device=net.device)
+
         def fun(theta):
-            net.theta[:] = theta
+            set_theta(theta)
             loss = loss_and_gradient(X, Y, weights, alpha)
-            return loss, net.grad.astype(np.float64)
+            return loss, _to_numpy(net.grad).astype(np.float64)
 
         def callback(theta, loss):
-            net.theta[:] = theta
+            set_theta(theta)
             history.n_iter += 1
             stop = history.callbacks.end_iteration()
             if history.record(net, loss, validation_loss) or stop:
@@ -741,25 +776,29 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
         history.callbacks.begin_iteration()
         result = _solvers.minimize_lbfgs(
-            fun, net.theta.astype(np.float64), self.max_iter, self.tol, callback
+            fun, _to_numpy(net.theta).astype(np.float64), self.max_iter, self.tol,
+            callback,
         )
-        net.theta[:] = result.x
+        set_theta(result.x)
         if result.status == 1:
             history.not_converged()
         history.restore_best(net)
 
     def _forward_logits(self, X):
+        xp, _ = get_namespace(X)
         return _network.predict_logits(
-            self.coefs_, self.intercepts_, X, self.activation
+            self.coefs_, self.intercepts_, X, self.activation, xp
         )
 
     def _validate_for_predict(self, X):
         check_is_fitted(self)
+        xp, is_array_api = get_namespace(X)
+        on_numpy = not is_array_api or _is_numpy_namespace(xp)
         return validate_data(
             self,
             X,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
+            accept_sparse=["csr", "csc"] if on_numpy else False,
+            dtype=[xp.float64, xp.float32],
             reset=False,
         )
 
@@ -778,7 +817,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """
         X = self._validate_for_predict(X)
         z = self._forward_logits(X)
-        return z.ravel() if z.shape[1] == 1 else z
+        xp, _ = get_namespace(z)
+        return xp.reshape(z, (-1,)) if z.shape[1] == 1 else z
 
     def predict(self, X):
         """Predict class labels (or the indicator matrix for multilabel targets).
@@ -795,11 +835,16 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """
         X = self._validate_for_predict(X)
         z = self._forward_logits(X)
+        xp, _, device = get_namespace_and_device(z)
         if self._multilabel:
-            return (z > 0).astype(int)
+            return xp.astype(z > 0, xp.int64)
         if z.shape[1] == 1:
-            return self.classes_[(z[:, 0] > 0).astype(int)]
-        return self.classes_[np.argmax(z, axis=1)]
+            index = xp.astype(z[:, 0] > 0, xp.int64)
+        else:
+            index = xp.argmax(z, axis=1)
+        if isinstance(index, np.ndarray):
+            return self.classes_[index]
+        return xp.take(xp.asarray(self.classes_, device=device), index, axis=0)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed without log(0).
@@ -818,14 +863,17 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return self._log_proba(self._forward_logits(X))
 
     def _log_proba(self, z):
+        xp, _ = get_namespace(z)
         if self.out_activation_ == "softmax":
-            return _network.log_softmax(z)
+            return _network.log_softmax(z, xp)
         if self._multilabel:
-            return _network.log_sigmoid(z)
+            return _network.log_sigmoid(z, xp)
         if z.shape[1] == 1:
-            return np.hstack([_network.log_sigmoid(-z), _network.log_sigmoid(z)])
+            return xp.concat(
+                [_network.log_sigmoid(-z, xp), _network.log_sigmoid(z, xp)], axis=1
+            )
         # independent sigmoids (squared_error) normalised to sum to one
-        return _network.log_softmax(_network.log_sigmoid(z))
+        return _network.log_softmax(_network.log_sigmoid(z, xp), xp)
 
     def predict_proba(self, X):
         """Class probabilities; rows sum to one except for multilabel targets.
@@ -842,7 +890,16 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             multilabel targets, the probability of each label.
         """
         X = self._validate_for_predict(X)
-        return np.exp(self._log_proba(self._forward_logits(X)))
+        z = self._forward_logits(X)
+        xp, _ = get_namespace(z)
+        return xp.exp(self._log_proba(z))
+
+
+def _to_numpy(array):
+    """A numpy copy of an array of any namespace or device (numpy: unchanged)."""
+    if array is None or isinstance(array, np.ndarray) or sp.issparse(array):
+        return array
+    return _convert_to_numpy(array, get_namespace(array)[0])
 
 
 class _History:
@@ -864,14 +921,13 @@ class _History:
         self.optimizer = None
         self.fit_start = len(self.loss_curve)
         self.keep_lowest_loss_weights = False
-        self.lowest_loss_theta = None
+        self.lowest_loss, self.lowest_loss_theta = np.inf, None
 
     def record(self, net, loss, validation_loss):
         """Log one iteration; return True when training should stop."""
-        if self.keep_lowest_loss_weights and loss < min(
-            self.loss_curve[self.fit_start :], default=np.inf
-        ):
-            self.lowest_loss_theta = net.theta.copy()
+        if self.keep_lowest_loss_weights and loss < self.lowest_loss:
+            self.lowest_loss = loss
+            self.lowest_loss_theta = net.copy_theta()
         self.loss_curve.append(float(loss))
         self.best_loss = min(self.best_loss, float(loss))
         message = f"Iteration {len(self.loss_curve)}, loss = {loss:.8f}"
@@ -881,7 +937,7 @@ class _History:
             message += f", validation loss = {val_loss:.8f}"
             is_best, stop = self.stopper.update(val_loss)
             if is_best:
-                self.best_theta = net.theta.copy()
+                self.best_theta = net.copy_theta()
         else:
             _, stop = self.stopper.update(loss)
         if self.estimator.verbose:
@@ -890,7 +946,7 @@ class _History:
 
     def restore_best(self, net):
         if self.best_theta is not None:
-            net.theta[:] = self.best_theta
+            net.theta[...] = self.best_theta
 
     def loss_rose(self):
         """Whether this fit ended with a higher loss than it started with."""
@@ -900,7 +956,7 @@ class _History:
     def diverged(self, net, learning_rate):
         """Keep the weights of the lowest loss seen, and say why."""
         if self.lowest_loss_theta is not None:
-            net.theta[:] = self.lowest_loss_theta
+            net.theta[...] = self.lowest_loss_theta
         warnings.warn(
             f"Training diverged: after {self.n_iter} updates the loss had grown "
             "or become infinite. The weights with the lowest training loss were "

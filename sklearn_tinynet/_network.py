@@ -2,43 +2,72 @@
 
 # Notation follows the tutorial: l0 = X, l1 = act(l0 @ syn0 + b0), ...;
 # coefs[i] is syn_i with shape (fan_in, fan_out), intercepts[i] its bias (fan_out,).
-# Every function takes plain arrays; no labels, no estimator objects.
+# Every function takes plain arrays of one Array API namespace ``xp`` (numpy by
+# default); no labels, no estimator objects. Functions named inplace_* return
+# their result, which for numpy arrays is the input, overwritten.
 
 import numpy as np
 from scipy.special import expit
 
-# --- activations, applied in place to z = l @ W + b --------------------------
+# --- numpy-only speed-ups: write into the input instead of a new array -------
 
 
-def inplace_identity(Z):
-    pass
+def _elementwise(name, Z, xp):
+    """``xp.<name>(Z)``, computed into Z itself for numpy arrays."""
+    if isinstance(Z, np.ndarray):
+        return getattr(np, name)(Z, out=Z)
+    return getattr(xp, name)(Z)
 
 
-def inplace_logistic(Z):
+def _one_minus(Z, xp):
+    """``1 - Z``, computed into Z itself for numpy arrays."""
+    if isinstance(Z, np.ndarray):
+        return np.subtract(1, Z, out=Z)
+    return 1 - Z
+
+
+def matmul_into(a, b, out):
+    """``a @ b``, written into ``out[:len(a)]`` when a numpy buffer is given."""
+    if out is not None and isinstance(a, np.ndarray):
+        return np.matmul(a, b, out=out[: a.shape[0]])
+    return a @ b  # no buffer, another namespace, or a scipy.sparse block
+
+
+# --- activations of z = l @ W + b ----------------------------------------------
+
+
+def inplace_identity(Z, xp=np):
+    return Z
+
+
+def inplace_logistic(Z, xp=np):
     # nonlin(x) = 1 / (1 + exp(-x)) = (1 + tanh(x / 2)) / 2, without overflow.
     # On large blocks numpy's vectorised tanh form is ~9x faster than expit;
     # on small ones, expit's single call has the least overhead.
-    if Z.size < 4096:
-        expit(Z, out=Z)
-        return
+    if isinstance(Z, np.ndarray) and Z.size < 4096:
+        return expit(Z, out=Z)
     Z *= 0.5
-    np.tanh(Z, out=Z)
+    Z = _elementwise("tanh", Z, xp)
     Z *= 0.5
     Z += 0.5
+    return Z
 
 
-def inplace_tanh(Z):
-    np.tanh(Z, out=Z)
+def inplace_tanh(Z, xp=np):
+    return _elementwise("tanh", Z, xp)
 
 
-def inplace_relu(Z):
-    np.maximum(Z, 0, out=Z)
+def inplace_relu(Z, xp=np):
+    if isinstance(Z, np.ndarray):
+        return np.maximum(Z, 0, out=Z)
+    return xp.where(Z > 0, Z, xp.zeros_like(Z))
 
 
-def inplace_softmax(Z):
-    Z -= Z.max(axis=1, keepdims=True)
-    np.exp(Z, out=Z)
-    Z /= Z.sum(axis=1, keepdims=True)
+def inplace_softmax(Z, xp=np):
+    Z -= xp.max(Z, axis=1, keepdims=True)
+    Z = _elementwise("exp", Z, xp)
+    Z /= xp.sum(Z, axis=1, keepdims=True)
+    return Z
 
 
 ACTIVATIONS = {
@@ -52,27 +81,30 @@ ACTIVATIONS = {
 
 # --- derivatives, from the layer's output Z = act(z) --------------------------
 # As the tutorial's nonlin(l1, deriv=True): delta *= act'(z), computed from Z.
-# Z is no longer needed after this step of backprop and is overwritten.
+# Z is no longer needed after this step of backprop and may be overwritten.
 
 
-def inplace_identity_derivative(Z, delta):
-    pass
+def inplace_identity_derivative(Z, delta, xp=np):
+    return delta
 
 
-def inplace_logistic_derivative(Z, delta):
+def inplace_logistic_derivative(Z, delta, xp=np):
     delta *= Z  # d sigmoid / dz = Z * (1 - Z)
-    np.subtract(1, Z, out=Z)
-    delta *= Z
+    delta *= _one_minus(Z, xp)
+    return delta
 
 
-def inplace_tanh_derivative(Z, delta):
+def inplace_tanh_derivative(Z, delta, xp=np):
     Z *= Z  # d tanh / dz = 1 - Z**2
-    np.subtract(1, Z, out=Z)
-    delta *= Z
+    delta *= _one_minus(Z, xp)
+    return delta
 
 
-def inplace_relu_derivative(Z, delta):
-    delta[Z == 0] = 0
+def inplace_relu_derivative(Z, delta, xp=np):
+    if isinstance(delta, np.ndarray):
+        delta[Z == 0] = 0
+        return delta
+    return xp.where(Z == 0, xp.zeros_like(delta), delta)
 
 
 DERIVATIVES = {
@@ -88,35 +120,41 @@ DERIVATIVES = {
 # overflow nor take log(0).
 
 
-def log_sigmoid(z):
+def softplus(z, xp=np):
+    # log(1 + exp(z))
+    if isinstance(z, np.ndarray):
+        return np.logaddexp(0, z)
+    return xp.logaddexp(xp.zeros_like(z), z)
+
+
+def log_sigmoid(z, xp=np):
     # log(1 / (1 + exp(-z))) = -softplus(-z)
-    return -np.logaddexp(0, -z)
+    return -softplus(-z, xp)
 
 
-def logsumexp(z):
-    z_max = z.max(axis=1, keepdims=True)
-    return np.log(np.exp(z - z_max).sum(axis=1)) + z_max[:, 0]
+def logsumexp(z, xp=np):
+    z_max = xp.max(z, axis=1, keepdims=True)
+    return xp.log(xp.sum(xp.exp(z - z_max), axis=1)) + z_max[:, 0]
 
 
-def log_softmax(z):
-    return z - logsumexp(z)[:, None]
+def log_softmax(z, xp=np):
+    return z - logsumexp(z, xp)[:, None]
 
 
-def log_loss_logistic(z, Y):
+def log_loss_logistic(z, Y, xp=np):
     # -y log p - (1 - y) log(1 - p) with p = sigmoid(z) equals softplus(z) - y z
-    return (np.logaddexp(0, z) - Y * z).sum(axis=1)
+    return xp.sum(softplus(z, xp) - Y * z, axis=1)
 
 
-def log_loss_softmax(z, Y):
+def log_loss_softmax(z, Y, xp=np):
     # -sum_k y_k log softmax(z)_k = logsumexp(z) - sum_k y_k z_k  (sum_k y_k = 1)
-    return logsumexp(z) - (Y * z).sum(axis=1)
+    return logsumexp(z, xp) - xp.sum(Y * z, axis=1)
 
 
-def squared_error_logistic(z, Y):
+def squared_error_logistic(z, Y, xp=np):
     # the tutorial's loss: 1/2 sum_k (y_k - sigmoid(z_k))**2
-    P = z.copy()
-    inplace_logistic(P)
-    return 0.5 * ((Y - P) ** 2).sum(axis=1)
+    P = inplace_logistic(z * 1, xp)
+    return 0.5 * xp.sum((Y - P) ** 2, axis=1)
 
 
 # (loss, output activation) -> per-sample loss of the logits
@@ -160,7 +198,7 @@ def init_glorot_uniform(random_state, fan_in, fan_out, activation="logistic"):
 
 
 class Workspace:
-    """Reusable buffers for the layers and deltas of blocks of up to ``rows`` rows.
+    """Reusable numpy buffers for the layers and deltas of blocks of ``rows`` rows.
 
     A numpy-only speed-up: backprop writes into these instead of allocating
     (n_rows, fan_out) arrays for every layer of every block.
@@ -172,14 +210,7 @@ class Workspace:
         self.deltas = [np.empty((rows, w), dtype=dtype) for w in widths]
 
 
-def matmul_into(a, b, out):
-    """``a @ b``, written into ``out[:len(a)]`` when a buffer is given."""
-    if out is not None and isinstance(a, np.ndarray):
-        return np.matmul(a, b, out=out[: a.shape[0]])
-    return np.asarray(a @ b)  # no buffer, or a scipy.sparse block
-
-
-def forward(coefs, intercepts, X, activation, buffers=None):
+def forward(coefs, intercepts, X, activation, buffers=None, xp=np):
     """Activations of every layer: [l1, l2, ..., output], each (n_samples, fan_out).
 
     The output layer is returned as logits z, before the output activation, so
@@ -193,16 +224,18 @@ def forward(coefs, intercepts, X, activation, buffers=None):
         if b is not None:
             z += b
         if i < last:
-            ACTIVATIONS[activation](z)
+            z = ACTIVATIONS[activation](z, xp)
         layers.append(z)
         l_prev = z
     return layers
 
 
-def weighted_loss(coefs, intercepts, X, Y, weights, activation, out_activation, loss):
+def weighted_loss(
+    coefs, intercepts, X, Y, weights, activation, out_activation, loss, xp=np
+):
     """sum_i weights[i] * loss_i over one block of rows, without the gradient."""
-    z_out = forward(coefs, intercepts, X, activation)[-1]
-    return float(weights @ LOSS_FUNCTIONS[loss, out_activation](z_out, Y))
+    z_out = forward(coefs, intercepts, X, activation, xp=xp)[-1]
+    return float(xp.sum(weights * LOSS_FUNCTIONS[loss, out_activation](z_out, Y, xp)))
 
 
 def loss_and_gradient(
@@ -217,6 +250,7 @@ def loss_and_gradient(
     coef_grads,
     intercept_grads,
     workspace=None,
+    xp=np,
 ):
     """Weighted summed loss of one block of rows, and its gradient added in place.
 
@@ -230,7 +264,8 @@ def loss_and_gradient(
     coef_grads, intercept_grads : gradient accumulators, same shapes as the
         parameters (intercept_grads entries None where intercepts are None).
     workspace : Workspace or None
-        Buffers to compute in, for blocks of at most its number of rows.
+        numpy buffers to compute in, for blocks of at most its number of rows.
+    xp : the arrays' Array API namespace.
 
     Returns
     -------
@@ -238,37 +273,38 @@ def loss_and_gradient(
     """
     layer_buffers = None if workspace is None else workspace.layers
     delta_buffers = [None] * len(coefs) if workspace is None else workspace.deltas
-    layers = forward(coefs, intercepts, X, activation, layer_buffers)
+    layers = forward(coefs, intercepts, X, activation, layer_buffers, xp)
     z_out = layers[-1]
-    block_loss = float(weights @ LOSS_FUNCTIONS[loss, out_activation](z_out, Y))
-    ACTIVATIONS[out_activation](z_out)
-    delta = output_delta(z_out, Y, loss)  # (n_rows, n_outputs), dL_i/dz
+    per_row = LOSS_FUNCTIONS[loss, out_activation](z_out, Y, xp)
+    block_loss = float(xp.sum(weights * per_row))
+    P = ACTIVATIONS[out_activation](z_out, xp)
+    delta = output_delta(P, Y, loss)  # (n_rows, n_outputs), dL_i/dz
     delta *= weights[:, None]
     # backprop: delta of layer i+1 -> gradient of syn_i -> delta of layer i
     for i in range(len(coefs) - 1, -1, -1):
         l_in = X if i == 0 else layers[i - 1]
-        coef_grads[i] += np.asarray(l_in.T @ delta)  # syn_i += l_i.T.dot(l_{i+1}_delta)
+        coef_grads[i] += l_in.T @ delta  # syn_i += l_i.T.dot(l_{i+1}_delta)
         if intercept_grads[i] is not None:
-            intercept_grads[i] += delta.sum(axis=0)
+            intercept_grads[i] += xp.sum(delta, axis=0)
         if i > 0:
             # l_i_error = l_{i+1}_delta.dot(syn_i.T); l_i_delta = l_i_error * act'(l_i)
             delta = matmul_into(delta, coefs[i].T, delta_buffers[i - 1])
-            DERIVATIVES[activation](layers[i - 1], delta)
+            delta = DERIVATIVES[activation](layers[i - 1], delta, xp)
     return block_loss
 
 
-def predict_logits(coefs, intercepts, X, activation):
+def predict_logits(coefs, intercepts, X, activation, xp=np):
     """Output layer before its activation, (n_samples, n_outputs)."""
-    return forward(coefs, intercepts, X, activation)[-1]
+    return forward(coefs, intercepts, X, activation, xp=xp)[-1]
 
 
-def add_l2_penalty(coefs, coef_grads, alpha):
+def add_l2_penalty(coefs, coef_grads, alpha, xp=np):
     """Add alpha/2 * sum ||W||**2 to the loss and alpha * W to its gradient.
 
     ``alpha`` is already divided by the total sample weight.
     """
     penalty = 0.0
     for W, W_grad in zip(coefs, coef_grads):
-        penalty += 0.5 * alpha * float(np.vdot(W, W))
+        penalty += 0.5 * alpha * float(xp.sum(W * W))
         W_grad += alpha * W
     return penalty

@@ -48,20 +48,28 @@ def effective_n_threads(n_jobs):
     return min(n_jobs, N_LANES)
 
 
-def target_block(targets, rows, n_outputs, dtype):
+def target_block(targets, rows, n_outputs, dtype, xp=np):
     """Rows of the (n_samples, n_outputs) target matrix.
 
     ``targets`` is either that matrix (multilabel) or a vector of class
     codes, expanded here one block at a time to keep memory bounded.
     """
+    if isinstance(targets, np.ndarray):
+        if targets.ndim == 2:
+            return np.asarray(targets[rows], dtype=dtype)
+        codes = targets[rows]
+        if n_outputs == 1:
+            return codes[:, None].astype(dtype)
+        Y = np.zeros((len(codes), n_outputs), dtype=dtype)
+        Y[np.arange(len(codes)), codes] = 1  # one-hot
+        return Y
     if targets.ndim == 2:
-        return np.asarray(targets[rows], dtype=dtype)
+        return xp.astype(targets[rows, ...], dtype)
     codes = targets[rows]
     if n_outputs == 1:
-        return codes[:, None].astype(dtype)
-    Y = np.zeros((len(codes), n_outputs), dtype=dtype)
-    Y[np.arange(len(codes)), codes] = 1  # one-hot
-    return Y
+        return xp.astype(codes[:, None], dtype)
+    classes = xp.arange(n_outputs, dtype=codes.dtype, device=codes.device)
+    return xp.astype(codes[:, None] == classes[None, :], dtype)  # one-hot
 
 
 class FlatNetwork:
@@ -76,7 +84,8 @@ class FlatNetwork:
     def __init__(self, layer_units, fit_intercept, dtype, n_threads=1, block_rows=None):
         self.layer_units = list(layer_units)
         self.fit_intercept = fit_intercept
-        self.dtype = np.dtype(dtype)
+        self.xp, self.device = xp, device
+        self.dtype = dtype
         self.n_threads = n_threads
         self.block_rows = block_rows
         self.shapes = list(zip(self.layer_units[:-1], self.layer_units[1:]))
@@ -84,8 +93,8 @@ class FlatNetwork:
             fan_in * fan_out + (fan_out if fit_intercept else 0)
             for fan_in, fan_out in self.shapes
         )
-        self.theta = np.zeros(n_params, dtype=dtype)
-        self.grad = np.zeros_like(self.theta)
+        self.theta = xp.zeros(n_params, dtype=dtype, device=device)
+        self.grad = xp.zeros(n_params, dtype=dtype, device=device)
         self.coefs, self.intercepts = self.views(self.theta)
         self.coef_grads, self.intercept_grads = self.views(self.grad)
         self._lane_grads = None
@@ -98,7 +107,7 @@ class FlatNetwork:
         start = 0
         for fan_in, fan_out in self.shapes:
             stop = start + fan_in * fan_out
-            coefs.append(flat[start:stop].reshape(fan_in, fan_out))
+            coefs.append(self.xp.reshape(flat[start:stop], (fan_in, fan_out)))
             start = stop
             if self.fit_intercept:
                 intercepts.append(flat[start : start + fan_out])
@@ -106,6 +115,11 @@ class FlatNetwork:
             else:
                 intercepts.append(None)
         return coefs, intercepts
+
+    def copy_theta(self):
+        if isinstance(self.theta, np.ndarray):
+            return self.theta.copy()
+        return self.xp.asarray(self.theta, copy=True)
 
     def rows_per_block(self, n_rows):
         if self.block_rows:
@@ -125,16 +139,17 @@ class FlatNetwork:
         block_rows = self.rows_per_block(X.shape[0])
         for start in range(0, X.shape[0], block_rows):
             rows = slice(start, start + block_rows)
-            Y = target_block(targets, rows, self.layer_units[-1], self.dtype)
+            Y = target_block(targets, rows, self.layer_units[-1], self.dtype, self.xp)
             total += _network.weighted_loss(
                 self.coefs,
                 self.intercepts,
-                X[rows],
+                X[rows, ...],
                 Y,
                 weights[rows],
                 activation,
                 out_activation,
                 loss,
+                self.xp,
             )
         return total
 
@@ -200,9 +215,11 @@ class FlatNetwork:
                 self._expanded_targets is None
                 or self._expanded_targets[0] is not targets
             ):
-                Y = target_block(targets, slice(None), self.layer_units[-1], self.dtype)
+                Y = target_block(
+                    targets, slice(None), self.layer_units[-1], self.dtype, self.xp
+                )
                 self._expanded_targets = (targets, Y)
-            self.grad[:] = 0
+            self.grad[...] = 0
             total = _network.loss_and_gradient(
                 self.coefs,
                 self.intercepts,
@@ -214,13 +231,37 @@ class FlatNetwork:
                 loss,
                 self.coef_grads,
                 self.intercept_grads,
+                xp=self.xp,
             )
-        else:
+        elif isinstance(self.theta, np.ndarray):
             total = self._lanes_loss_and_gradient(
                 X, targets, weights, activation, out_activation, loss, block_rows
             )
+        else:
+            # other namespaces (a GPU is parallel within a block): blocks in order
+            self.grad[...] = 0
+            total = 0.0
+            for start in range(0, X.shape[0], block_rows):
+                rows = slice(start, start + block_rows)
+                total += _network.loss_and_gradient(
+                    self.coefs,
+                    self.intercepts,
+                    X[rows, ...],
+                    target_block(
+                        targets, rows, self.layer_units[-1], self.dtype, self.xp
+                    ),
+                    weights[rows],
+                    activation,
+                    out_activation,
+                    loss,
+                    self.coef_grads,
+                    self.intercept_grads,
+                    xp=self.xp,
+                )
         if alpha:
-            total += _network.add_l2_penalty(self.coefs, self.coef_grads, alpha)
+            total += _network.add_l2_penalty(
+                self.coefs, self.coef_grads, alpha, self.xp
+            )
         return total
 
 
@@ -244,9 +285,10 @@ class GradientDescent:
             theta -= self.learning_rate * grad
             return
         if self.velocity is None:
-            self.velocity = np.zeros_like(theta)
-        self.velocity *= self.momentum
-        self.velocity -= self.learning_rate * grad
+            self.velocity = -self.learning_rate * grad  # momentum * 0 - lr * grad
+        else:
+            self.velocity *= self.momentum
+            self.velocity -= self.learning_rate * grad
         if self.nesterov:
             theta += self.momentum * self.velocity - self.learning_rate * grad
         else:
