@@ -19,8 +19,15 @@ X, y = make_classification(
     n_samples=400, n_features=20, n_informative=5, flip_y=0.2, random_state=0
 )
 clf = TinyNetClassifier(
-    (100,), solver="gd", learning_rate_init=1.0, alpha=0.0, early_stopping=True,
-    validation_fraction=0.25, n_iter_no_change=50, max_iter=2000, random_state=0,
+    (100,),
+    solver="gd",
+    learning_rate_init=1.0,
+    alpha=0.0,
+    early_stopping=True,
+    validation_fraction=0.25,
+    n_iter_no_change=50,
+    max_iter=2000,
+    random_state=0,
 ).fit(X, y)
 
 best = int(np.argmin(clf.validation_loss_curve_))
@@ -32,5 +39,7 @@ ax.set_xlabel("full-batch update")
 ax.set_ylabel("log-loss")
 ax.legend()
 plt.show()
-print(f"stopped after {clf.n_iter_} updates; best validation loss "
-      f"{clf.best_validation_loss_:.4f} at update {best}")
+print(
+    f"stopped after {clf.n_iter_} updates; best validation loss "
+    f"{clf.best_validation_loss_:.4f} at update {best}"
+)

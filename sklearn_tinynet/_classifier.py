@@ -233,7 +233,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column
         names.
 
@@ -827,6 +827,28 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         # independent sigmoids (squared_error) normalised to sum to one
         return _network.log_softmax(_network.log_sigmoid(z))
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of ``predict(X)`` against ``y``.
+
+        For multilabel targets this is the subset accuracy: a row counts as
+        right only when every label is.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def predict_proba(self, X):
         """Class probabilities; rows sum to one except for multilabel targets.
 
@@ -864,13 +886,12 @@ class _History:
         self.optimizer = None
         self.fit_start = len(self.loss_curve)
         self.keep_lowest_loss_weights = False
-        self.lowest_loss_theta = None
+        self.lowest_loss, self.lowest_loss_theta = np.inf, None
 
     def record(self, net, loss, validation_loss):
         """Log one iteration; return True when training should stop."""
-        if self.keep_lowest_loss_weights and loss < min(
-            self.loss_curve[self.fit_start :], default=np.inf
-        ):
+        if self.keep_lowest_loss_weights and loss < self.lowest_loss:
+            self.lowest_loss = loss
             self.lowest_loss_theta = net.theta.copy()
         self.loss_curve.append(float(loss))
         self.best_loss = min(self.best_loss, float(loss))
