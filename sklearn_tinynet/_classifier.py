@@ -90,6 +90,40 @@ def _validation_mask(X, Y, weights, fraction, seed):
     return mask
 
 
+# Data sets up to this size (rows x features) are put in canonical row order
+# with duplicates merged; beyond it, the copy of X this needs costs more memory
+# than it is worth.
+CANONICAL_MAX_ELEMENTS = 2**22
+
+
+def _canonical_rows(X, Y, weights):
+    """Rows sorted by content, exact duplicates merged into one weighted row.
+
+    The weighted mean loss is unchanged, but training no longer depends on
+    the order of the rows, and an integer ``sample_weight`` of k gives
+    bit-identical results to k copies of the row. Rows of zero weight are
+    dropped. Returns X, Y, weights and the number of original rows behind
+    each row.
+    """
+    dense = X.toarray() if sp.issparse(X) else X
+    n_features = dense.shape[1]
+    key = np.hstack([dense, np.reshape(Y, (len(Y), -1))]).astype(np.float64)
+    rows, inverse = np.unique(key, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    merged = np.bincount(inverse, weights=weights, minlength=len(rows))
+    counts = np.bincount(inverse, minlength=len(rows))
+    keep = merged > 0
+    rows, merged, counts = rows[keep], merged[keep], counts[keep]
+    X_rows = rows[:, :n_features].astype(X.dtype)
+    Y_rows = rows[:, n_features:].astype(Y.dtype)
+    return (
+        sp.csr_matrix(X_rows) if sp.issparse(X) else X_rows,
+        Y_rows[:, 0] if Y.ndim == 1 else Y_rows,
+        merged.astype(weights.dtype),
+        counts,
+    )
+
+
 class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Sigmoid network classifier trained by full-batch gradient descent and backprop.
 
@@ -136,16 +170,19 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Maximum number of full-batch weight updates (iterations of L-BFGS).
 
     tol : float, default=1e-4
-        Training stops when the loss (the validation loss with
-        ``early_stopping``) has not improved by at least ``tol`` for more than
-        ``n_iter_no_change`` consecutive iterations. 'lbfgs' also stops as
-        soon as one iteration improves the loss by less than ``tol`` relative
-        to ``max(|loss|, 1)``, or the largest gradient component falls below
-        ``tol``. Reaching ``max_iter`` first raises a ``ConvergenceWarning``,
-        except with ``tol=0``, which asks for exactly ``max_iter`` iterations.
+        With 'gd', training stops when the loss has not improved by at least
+        ``tol`` for more than ``n_iter_no_change`` consecutive updates. 'lbfgs'
+        stops when the largest gradient component falls below ``tol`` (or
+        the loss stops decreasing to machine precision); it ignores
+        ``n_iter_no_change``, which would stop it on the plateaus that
+        full-batch L-BFGS crosses. With ``early_stopping``, both stop on the
+        validation loss by the first rule. Reaching ``max_iter`` first raises
+        a ``ConvergenceWarning``, except with ``tol=0``, which asks for
+        exactly ``max_iter`` iterations.
 
     n_iter_no_change : int, default=10
-        Number of iterations without improvement tolerated before stopping.
+        Number of iterations without improvement tolerated before stopping
+        ('gd', and early stopping with either solver).
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows, stop on their loss and
@@ -246,6 +283,11 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     Notes
     -----
+    Data sets of up to 2**22 values (rows x features) are trained on in a
+    canonical row order, with exact duplicate rows merged into one weighted
+    row: results do not depend on the order of the rows, and an integer
+    ``sample_weight`` of k gives exactly what k copies of the row give.
+
     The loss minimised is ``sum_i w_i L_i / sum_i w_i + alpha / 2 *
     sum ||W||**2 / sum_i w_i`` where ``w_i`` is the product of sample and
     class weights. With ``solver='gd'`` each update is
@@ -447,6 +489,10 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         weights = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+        X_fit, y_fit = X, y  # as given, for callbacks that score the model
+        counts = np.ones(X.shape[0], dtype=np.intp)
+        if X.shape[0] * X.shape[1] <= CANONICAL_MAX_ELEMENTS:
+            X, Y, weights, counts = _canonical_rows(X, Y, weights)
         if self.class_weight is not None:
             if y_type == "multilabel-indicator" and self.class_weight != "balanced":
                 raise ValueError(
@@ -454,7 +500,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     "a dict of class weights is only defined for single-output y."
                 )
             self._check_class_weight_keys()
-            weights = weights * self._class_weight_per_row(y, y_type, weights)
+            labels = Y if Y.ndim == 2 else self.classes_[Y]
+            weights = weights * self._class_weight_per_row(labels, y_type, weights)
         total_weight = float(weights.sum())
         if not total_weight > 0:
             raise ValueError(
@@ -485,7 +532,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     "early_stopping=False."
                 )
             X_val, Y_val, w_val = X[val], Y[val], weights[val]
-            X, Y, y, weights = X[~val], Y[~val], y[~val], weights[~val]
+            X, Y, weights, counts = X[~val], Y[~val], weights[~val], counts[~val]
             w_val = w_val / w_val.sum()
             total_weight = float(weights.sum())
         weights = weights / total_weight  # sums to 1: the loss is a weighted mean
@@ -524,7 +571,11 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         max_iterations = 1 if incremental else self.max_iter
         # lbfgs: one more iteration begins than runs, as scipy ends each one
         callbacks = _CallbackBridge(
-            self, X, y, fitted_attributes, max_iterations + (self.solver == "lbfgs")
+            self,
+            X_fit,
+            y_fit,
+            fitted_attributes,
+            max_iterations + (self.solver == "lbfgs"),
         )
         history = _History(self, X_val is not None, not first_call, callbacks)
         # Overflow is detected from the loss and handled as divergence.
@@ -548,7 +599,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         # commit: nothing above touched self's fitted attributes
         for name, value in fitted_attributes().items():
             setattr(self, name, value)
-        history.commit(self, X.shape[0])
+        history.commit(self, int(counts.sum()))
         return self
 
     def _encode_targets(self, y, y_type, classes, first_call, incremental):
@@ -864,7 +915,18 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             multilabel targets, the probability of each label.
         """
         X = self._validate_for_predict(X)
-        return np.exp(self._log_proba(self._forward_logits(X)))
+        # from the logits directly: exp(log_proba) would lose the sum to one
+        # where large logits make log_proba inexact (float32)
+        z = self._forward_logits(X)
+        if self.out_activation_ == "softmax":
+            return _network.inplace_softmax(z)
+        if self._multilabel:
+            return _network.inplace_logistic(z)
+        if z.shape[1] == 1:
+            p = _network.inplace_logistic(z)
+            return np.hstack([1 - p, p])
+        # independent sigmoids (squared_error) normalised to sum to one
+        return _network.inplace_softmax(_network.log_sigmoid(z))
 
 
 class _History:
@@ -905,6 +967,9 @@ class _History:
                 self.best_theta = net.theta.copy()
         else:
             _, stop = self.stopper.update(loss)
+            # lbfgs crosses plateaus that this rule would stop on; scipy's
+            # gradient test (gtol=tol) ends it instead
+            stop = stop and self.estimator.solver != "lbfgs"
         if self.estimator.verbose:
             print(message)
         return stop

@@ -267,7 +267,7 @@ def minimize_lbfgs(fun, theta0, max_iter, tol, callback):
         callback=lambda intermediate_result: callback(
             intermediate_result.x, intermediate_result.fun
         ),
-        options={"maxiter": max_iter, "maxfun": 15_000, "gtol": tol, "ftol": tol},
+        options={"maxiter": max_iter, "maxfun": 15_000, "gtol": tol},
     )
     return result
 
