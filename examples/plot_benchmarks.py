@@ -37,9 +37,11 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
 for ax, dtype in zip(axes, ("float32", "float64")):
     rows = [r for r in epoch["rows"] if r["shape"] == "main" and r["dtype"] == dtype]
     ns = [r["n"] for r in rows]
-    for key, label in [("tiny_epoch_s", "TinyNetClassifier"),
-                       ("mlp_epoch_s", "MLPClassifier, full batch"),
-                       ("matmul_epoch_s", "matrix products alone")]:
+    for key, label in [
+        ("tiny_epoch_s", "TinyNetClassifier"),
+        ("mlp_epoch_s", "MLPClassifier, full batch"),
+        ("matmul_epoch_s", "matrix products alone"),
+    ]:
         ax.loglog(ns, [r[key] for r in rows], "o-", label=label)
     ax.set_title(dtype)
     ax.set_xlabel("n_samples")
@@ -51,16 +53,20 @@ plt.show()
 
 print(f"{'shape':>7} {'dtype':>8} {'n':>8} {'MLP / TinyNet':>14} {'roofline':>9}")
 for r in epoch["rows"]:
-    print(f"{r['shape']:>7} {r['dtype']:>8} {r['n']:>8} {r['mlp_over_tiny']:>14.2f} "
-          f"{r['roofline']:>9.2f}")
+    print(
+        f"{r['shape']:>7} {r['dtype']:>8} {r['n']:>8} {r['mlp_over_tiny']:>14.2f} "
+        f"{r['roofline']:>9.2f}"
+    )
 print("log-log slopes of epoch time:", epoch["slopes"])
 
 # %%
 # Extra peak memory of ``fit``
 # ----------------------------
 fig, ax = plt.subplots(figsize=(7, 2.5))
-ax.barh([r["estimator"] for r in memory["rows"]],
-        [r["extra_over_X"] for r in memory["rows"]])
+ax.barh(
+    [r["estimator"] for r in memory["rows"]],
+    [r["extra_over_X"] for r in memory["rows"]],
+)
 ax.set_xlabel("extra peak memory / X.nbytes")
 ax.set_title(f"n={memory['args']['n']}, float32, X = {memory['X_MB']:.0f} MB")
 fig.tight_layout()
@@ -74,8 +80,11 @@ datasets = list(dict.fromkeys(r["dataset"] for r in defaults["rows"]))
 fig, axes = plt.subplots(1, len(datasets), figsize=(12, 3.8))
 for ax, dataset in zip(axes, datasets):
     for name in names:
-        (r,) = [r for r in defaults["rows"]
-                if r["dataset"] == dataset and r["estimator"] == name]
+        (r,) = [
+            r
+            for r in defaults["rows"]
+            if r["dataset"] == dataset and r["estimator"] == name
+        ]
         ax.scatter(r["fit_time_s"], r["cv_accuracy"], label=name)
     ax.set_xscale("log")
     ax.set_title(dataset)

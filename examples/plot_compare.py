@@ -25,8 +25,11 @@ estimators = {
     "MLPClassifier": MLPClassifier(max_iter=500, random_state=0),
     "LogisticRegression": LogisticRegression(max_iter=1000),
 }
-datasets = {"digits": load_digits, "breast_cancer": load_breast_cancer,
-            "wine": load_wine}
+datasets = {
+    "digits": load_digits,
+    "breast_cancer": load_breast_cancer,
+    "wine": load_wine,
+}
 cv = StratifiedKFold(5, shuffle=True, random_state=0)
 accuracy = {name: [] for name in estimators}
 fit_time = {name: [] for name in estimators}

@@ -27,7 +27,8 @@ sizes = [(), (2,), (4,), (16,)]
 fig, axes = plt.subplots(len(datasets), len(sizes), figsize=(11, 8))
 for row, (name, (X, y)) in zip(axes, datasets.items()):
     for ax, hidden in zip(row, sizes):
-        clf = TinyNetClassifier(hidden, alpha=1e-3, random_state=0).fit(X, y)
+        clf = TinyNetClassifier(hidden, alpha=1e-3, max_iter=1000, random_state=0)
+        clf.fit(X, y)
         DecisionBoundaryDisplay.from_estimator(
             clf, X, response_method="predict_proba", cmap="RdBu", alpha=0.6, ax=ax
         )

@@ -5,8 +5,9 @@ Training and validation loss with early stopping
 With ``early_stopping=True`` the estimator holds out ``validation_fraction``
 of the rows, records the validation loss at every update, stops once it has
 not improved for ``n_iter_no_change`` updates, and keeps the weights with the
-lowest validation loss. Noisy labels and no penalty make the network overfit,
-so the two curves part.
+lowest validation loss. Noisy labels, 100 hidden units and no penalty make the
+network overfit: the training loss keeps falling while the validation loss
+rises. A long patience (``n_iter_no_change=300``) shows the whole story.
 """
 
 import matplotlib.pyplot as plt
@@ -16,11 +17,18 @@ from sklearn.datasets import make_classification
 from sklearn_tinynet import TinyNetClassifier
 
 X, y = make_classification(
-    n_samples=400, n_features=20, n_informative=5, flip_y=0.2, random_state=0
+    n_samples=300, n_features=20, n_informative=5, flip_y=0.2, random_state=0
 )
 clf = TinyNetClassifier(
-    (100,), solver="gd", learning_rate_init=1.0, alpha=0.0, early_stopping=True,
-    validation_fraction=0.25, n_iter_no_change=50, max_iter=2000, random_state=0,
+    (100,),
+    solver="gd",
+    learning_rate_init=0.2,
+    alpha=0.0,
+    early_stopping=True,
+    validation_fraction=0.3,
+    n_iter_no_change=300,
+    max_iter=3000,
+    random_state=0,
 ).fit(X, y)
 
 best = int(np.argmin(clf.validation_loss_curve_))
@@ -32,5 +40,7 @@ ax.set_xlabel("full-batch update")
 ax.set_ylabel("log-loss")
 ax.legend()
 plt.show()
-print(f"stopped after {clf.n_iter_} updates; best validation loss "
-      f"{clf.best_validation_loss_:.4f} at update {best}")
+print(
+    f"stopped after {clf.n_iter_} updates; best validation loss "
+    f"{clf.best_validation_loss_:.4f} at update {best}"
+)

@@ -17,9 +17,9 @@ from sklearn_tinynet.tutorial import (
     CAVAR_WH,
     TRASK_OUTPUT,
     TRASK_UPDATES,
-    X,
     Y_FIRST_COLUMN,
     Y_XOR,
+    X,
     tutorial_classifier,
 )
 
@@ -32,8 +32,10 @@ print("TinyNet: ", two_layer.predict_proba(X)[:, 1].round(8))
 # The 3-layer XOR network: 100,000 updates
 # ----------------------------------------
 three_layer = tutorial_classifier(100_000).fit(X, Y_XOR)
-print("largest relative difference from the printed Wh:",
-      np.max(np.abs(three_layer.coefs_[0] / CAVAR_WH - 1)))
+print(
+    "largest relative difference from the printed Wh:",
+    np.max(np.abs(three_layer.coefs_[0] / CAVAR_WH - 1)),
+)
 
 # %%
 # The learned weights: ``syn0`` of the 2-layer network, ``syn0`` and ``syn1``

@@ -33,6 +33,14 @@ from sklearn.utils.validation import (
 
 from . import _network, _solvers
 
+try:  # scikit-learn >= 1.8
+    from sklearn.utils._array_api import check_same_namespace
+except ImportError:  # older scikit-learn runs no such check
+
+    def check_same_namespace(X, estimator, *, attribute, method):
+        pass
+
+
 try:  # scikit-learn >= 1.9: set_callbacks, ProgressBar, ScoringMonitor
     from sklearn.callback import CallbackSupportMixin
 except ImportError:  # older scikit-learn: no callback API, nothing else changes
@@ -97,6 +105,40 @@ def _validation_mask(X, Y, weights, fraction, seed):
     return mask
 
 
+# Data sets up to this size (rows x features) are put in canonical row order
+# with duplicates merged; beyond it, the copy of X this needs costs more memory
+# than it is worth.
+CANONICAL_MAX_ELEMENTS = 2**22
+
+
+def _canonical_rows(X, Y, weights):
+    """Rows sorted by content, exact duplicates merged into one weighted row.
+
+    The weighted mean loss is unchanged, but training no longer depends on
+    the order of the rows, and an integer ``sample_weight`` of k gives
+    bit-identical results to k copies of the row. Rows of zero weight are
+    dropped. Returns X, Y, weights and the number of original rows behind
+    each row.
+    """
+    dense = X.toarray() if sp.issparse(X) else X
+    n_features = dense.shape[1]
+    key = np.hstack([dense, np.reshape(Y, (len(Y), -1))]).astype(np.float64)
+    rows, inverse = np.unique(key, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    merged = np.bincount(inverse, weights=weights, minlength=len(rows))
+    counts = np.bincount(inverse, minlength=len(rows))
+    keep = merged > 0
+    rows, merged, counts = rows[keep], merged[keep], counts[keep]
+    X_rows = rows[:, :n_features].astype(X.dtype)
+    Y_rows = rows[:, n_features:].astype(Y.dtype)
+    return (
+        sp.csr_matrix(X_rows) if sp.issparse(X) else X_rows,
+        Y_rows[:, 0] if Y.ndim == 1 else Y_rows,
+        merged.astype(weights.dtype),
+        counts,
+    )
+
+
 class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Sigmoid network classifier trained by full-batch gradient descent and backprop.
 
@@ -143,16 +185,19 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Maximum number of full-batch weight updates (iterations of L-BFGS).
 
     tol : float, default=1e-4
-        Training stops when the loss (the validation loss with
-        ``early_stopping``) has not improved by at least ``tol`` for more than
-        ``n_iter_no_change`` consecutive iterations. 'lbfgs' also stops as
-        soon as one iteration improves the loss by less than ``tol`` relative
-        to ``max(|loss|, 1)``, or the largest gradient component falls below
-        ``tol``. Reaching ``max_iter`` first raises a ``ConvergenceWarning``,
-        except with ``tol=0``, which asks for exactly ``max_iter`` iterations.
+        With 'gd', training stops when the loss has not improved by at least
+        ``tol`` for more than ``n_iter_no_change`` consecutive updates. 'lbfgs'
+        stops when the largest gradient component falls below ``tol`` (or
+        the loss stops decreasing to machine precision); it ignores
+        ``n_iter_no_change``, which would stop it on the plateaus that
+        full-batch L-BFGS crosses. With ``early_stopping``, both stop on the
+        validation loss by the first rule. Reaching ``max_iter`` first raises
+        a ``ConvergenceWarning``, except with ``tol=0``, which asks for
+        exactly ``max_iter`` iterations.
 
     n_iter_no_change : int, default=10
-        Number of iterations without improvement tolerated before stopping.
+        Number of iterations without improvement tolerated before stopping
+        ('gd', and early stopping with either solver).
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows, stop on their loss and
@@ -240,7 +285,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column
         names.
 
@@ -253,6 +298,11 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     Notes
     -----
+    Data sets of up to 2**22 values (rows x features) are trained on in a
+    canonical row order, with exact duplicate rows merged into one weighted
+    row: results do not depend on the order of the rows, and an integer
+    ``sample_weight`` of k gives exactly what k copies of the row give.
+
     The loss minimised is ``sum_i w_i L_i / sum_i w_i + alpha / 2 *
     sum ||W||**2 / sum_i w_i`` where ``w_i`` is the product of sample and
     class weights. With ``solver='gd'`` each update is
@@ -452,7 +502,6 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         # class codes (n_samples,), or the indicator matrix for multilabel y;
         # expanded to the target matrix one block of rows at a time
         Y = self._encode_targets(y, y_type, classes, first_call, incremental)
-        Y = Y if on_numpy else xp.asarray(Y, device=device)
         if Y.ndim == 2:
             n_outputs = Y.shape[1]
         else:
@@ -465,6 +514,10 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
         )
+        X_fit, y_fit = X, y  # as given, for callbacks that score the model
+        counts = np.ones(X.shape[0], dtype=np.intp)
+        if on_numpy and X.shape[0] * X.shape[1] <= CANONICAL_MAX_ELEMENTS:
+            X, Y, weights, counts = _canonical_rows(X, Y, weights)
         if self.class_weight is not None:
             if y_type == "multilabel-indicator" and self.class_weight != "balanced":
                 raise ValueError(
@@ -472,7 +525,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     "a dict of class weights is only defined for single-output y."
                 )
             self._check_class_weight_keys()
-            weights = weights * self._class_weight_per_row(y, y_type, weights)
+            labels = Y if Y.ndim == 2 else self.classes_[Y]
+            weights = weights * self._class_weight_per_row(labels, y_type, weights)
         total_weight = float(weights.sum())
         if not total_weight > 0:
             raise ValueError(
@@ -494,6 +548,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         else:
             self._copy_fitted_weights_into(net)
 
+        # setup done in numpy; from here on, X's namespace and device
+        Y = Y if on_numpy else xp.asarray(Y, device=device)
         X_val = None
         if self.early_stopping and not incremental:
             seed = random_state.randint(np.iinfo(np.int32).max)
@@ -506,13 +562,13 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     "weight, to hold some out for validation; set "
                     "early_stopping=False."
                 )
-            w_val = xp.asarray(weights[val] / weights[val].sum(), device=device)
-            y, weights = y[~val], weights[~val]
+            w_val = weights[val] / weights[val].sum()
+            weights, counts = weights[~val], counts[~val]
             total_weight = float(weights.sum())
             if not on_numpy:
                 val = xp.asarray(val, device=device)
-            X_val, Y_val, X, Y = X[val, ...], Y[val, ...], X[~val, ...], Y[~val, ...]
-            w_val = xp.astype(w_val, X.dtype)
+            X_val, Y_val, X, Y = X[val], Y[val], X[~val], Y[~val]
+            w_val = xp.asarray(w_val, dtype=X.dtype, device=device)
         # sums to 1: the loss is a weighted mean
         weights = xp.asarray(weights / total_weight, dtype=X.dtype, device=device)
 
@@ -553,8 +609,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         # lbfgs: one more iteration begins than runs, as scipy ends each one
         callbacks = _CallbackBridge(
             self,
-            X,
-            y if on_numpy else xp.asarray(y, device=device),
+            X_fit,
+            y_fit if on_numpy else xp.asarray(y_fit, device=device),
             fitted_attributes,
             max_iterations + (self.solver == "lbfgs"),
         )
@@ -580,7 +636,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         # commit: nothing above touched self's fitted attributes
         for name, value in fitted_attributes().items():
             setattr(self, name, value)
-        history.commit(self, X.shape[0])
+        history.commit(self, int(counts.sum()))
         return self
 
     def _encode_targets(self, y, y_type, classes, first_call, incremental):
@@ -622,7 +678,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     f"{self.classes_.tolist()}; pass every class to `classes` on the "
                     "first call to partial_fit, or fit a new model (warm_start=False)."
                 )
-        return y if y_type == "multilabel-indicator" else np.searchsorted(self.classes_, y)
+        return (
+            y if y_type == "multilabel-indicator" else np.searchsorted(self.classes_, y)
+        )
 
     def _class_weight_per_row(self, y, y_type, sample_weight):
         # 'balanced' uses weighted class frequencies, so that an integer
@@ -737,7 +795,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         for _ in range(max_iter):
             history.callbacks.begin_iteration()
             loss = loss_and_gradient(X, Y, weights, alpha)
-            if not (math.isfinite(loss) and bool(net.xp.all(net.xp.isfinite(net.grad)))):
+            if not (
+                math.isfinite(loss) and bool(net.xp.all(net.xp.isfinite(net.grad)))
+            ):
                 history.diverged(net, self.learning_rate_init)
                 break
             if history.record(net, loss, validation_loss):
@@ -776,7 +836,10 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
         history.callbacks.begin_iteration()
         result = _solvers.minimize_lbfgs(
-            fun, _to_numpy(net.theta).astype(np.float64), self.max_iter, self.tol,
+            fun,
+            _to_numpy(net.theta).astype(np.float64),
+            self.max_iter,
+            self.tol,
             callback,
         )
         set_theta(result.x)
@@ -790,8 +853,14 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self.coefs_, self.intercepts_, X, self.activation, xp
         )
 
-    def _validate_for_predict(self, X):
+    @property
+    def _first_coefs(self):
+        # an array attribute, for check_same_namespace (coefs_ is a list)
+        return self.coefs_[0]
+
+    def _validate_for_predict(self, X, method):
         check_is_fitted(self)
+        check_same_namespace(X, self, attribute="_first_coefs", method=method)
         xp, is_array_api = get_namespace(X)
         on_numpy = not is_array_api or _is_numpy_namespace(xp)
         return validate_data(
@@ -815,7 +884,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             One column for binary targets, raveled.
         """
-        X = self._validate_for_predict(X)
+        X = self._validate_for_predict(X, "decision_function")
         z = self._forward_logits(X)
         xp, _ = get_namespace(z)
         return xp.reshape(z, (-1,)) if z.shape[1] == 1 else z
@@ -833,7 +902,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted labels.
         """
-        X = self._validate_for_predict(X)
+        X = self._validate_for_predict(X, "predict")
         z = self._forward_logits(X)
         xp, _, device = get_namespace_and_device(z)
         if self._multilabel:
@@ -859,7 +928,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
-        X = self._validate_for_predict(X)
+        X = self._validate_for_predict(X, "predict_log_proba")
         return self._log_proba(self._forward_logits(X))
 
     def _log_proba(self, z):
@@ -875,6 +944,28 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         # independent sigmoids (squared_error) normalised to sum to one
         return _network.log_softmax(_network.log_sigmoid(z, xp), xp)
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of ``predict(X)`` against ``y``.
+
+        For multilabel targets this is the subset accuracy: a row counts as
+        right only when every label is.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def predict_proba(self, X):
         """Class probabilities; rows sum to one except for multilabel targets.
 
@@ -889,10 +980,20 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Probabilities, columns in the order of ``classes_``. For
             multilabel targets, the probability of each label.
         """
-        X = self._validate_for_predict(X)
+        X = self._validate_for_predict(X, "predict_proba")
+        # from the logits directly: exp(log_proba) would lose the sum to one
+        # where large logits make log_proba inexact (float32)
         z = self._forward_logits(X)
         xp, _ = get_namespace(z)
-        return xp.exp(self._log_proba(z))
+        if self.out_activation_ == "softmax":
+            return _network.inplace_softmax(z, xp)
+        if self._multilabel:
+            return _network.inplace_logistic(z, xp)
+        if z.shape[1] == 1:
+            p = _network.inplace_logistic(z, xp)
+            return xp.concat([1 - p, p], axis=1)
+        # independent sigmoids (squared_error) normalised to sum to one
+        return _network.inplace_softmax(_network.log_sigmoid(z, xp), xp)
 
 
 def _to_numpy(array):
@@ -940,6 +1041,9 @@ class _History:
                 self.best_theta = net.copy_theta()
         else:
             _, stop = self.stopper.update(loss)
+            # lbfgs crosses plateaus that this rule would stop on; scipy's
+            # gradient test (gtol=tol) ends it instead
+            stop = stop and self.estimator.solver != "lbfgs"
         if self.estimator.verbose:
             print(message)
         return stop

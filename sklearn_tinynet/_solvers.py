@@ -81,7 +81,16 @@ class FlatNetwork:
     ``theta`` in place updates the network.
     """
 
-    def __init__(self, layer_units, fit_intercept, dtype, n_threads=1, block_rows=None):
+    def __init__(
+        self,
+        layer_units,
+        fit_intercept,
+        dtype,
+        n_threads=1,
+        block_rows=None,
+        xp=np,
+        device=None,
+    ):
         self.layer_units = list(layer_units)
         self.fit_intercept = fit_intercept
         self.xp, self.device = xp, device
@@ -93,8 +102,9 @@ class FlatNetwork:
             fan_in * fan_out + (fan_out if fit_intercept else 0)
             for fan_in, fan_out in self.shapes
         )
-        self.theta = xp.zeros(n_params, dtype=dtype, device=device)
-        self.grad = xp.zeros(n_params, dtype=dtype, device=device)
+        on_device = {} if device is None else {"device": device}
+        self.theta = xp.zeros(n_params, dtype=dtype, **on_device)
+        self.grad = xp.zeros(n_params, dtype=dtype, **on_device)
         self.coefs, self.intercepts = self.views(self.theta)
         self.coef_grads, self.intercept_grads = self.views(self.grad)
         self._lane_grads = None
@@ -138,7 +148,7 @@ class FlatNetwork:
         total = 0.0
         block_rows = self.rows_per_block(X.shape[0])
         for start in range(0, X.shape[0], block_rows):
-            rows = slice(start, start + block_rows)
+            rows = slice(start, min(start + block_rows, X.shape[0]))
             Y = target_block(targets, rows, self.layer_units[-1], self.dtype, self.xp)
             total += _network.weighted_loss(
                 self.coefs,
@@ -169,7 +179,7 @@ class FlatNetwork:
             workspace = self._workspace(thread, block_rows)
             lane_loss = 0.0
             for start in starts[lane::n_lanes]:
-                rows = slice(start, start + block_rows)
+                rows = slice(start, min(start + block_rows, X.shape[0]))
                 Y = target_block(targets, rows, self.layer_units[-1], self.dtype)
                 lane_loss += _network.loss_and_gradient(
                     self.coefs,
@@ -242,7 +252,7 @@ class FlatNetwork:
             self.grad[...] = 0
             total = 0.0
             for start in range(0, X.shape[0], block_rows):
-                rows = slice(start, start + block_rows)
+                rows = slice(start, min(start + block_rows, X.shape[0]))
                 total += _network.loss_and_gradient(
                     self.coefs,
                     self.intercepts,
@@ -309,7 +319,7 @@ def minimize_lbfgs(fun, theta0, max_iter, tol, callback):
         callback=lambda intermediate_result: callback(
             intermediate_result.x, intermediate_result.fun
         ),
-        options={"maxiter": max_iter, "maxfun": 15_000, "gtol": tol, "ftol": tol},
+        options={"maxiter": max_iter, "maxfun": 15_000, "gtol": tol},
     )
     return result
 

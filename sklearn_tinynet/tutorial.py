@@ -45,7 +45,20 @@ CAVAR_UPDATES = 100_000
 
 
 def cavar_init(random_state, fan_in, fan_out):
-    """Cavar's ``np.random.random((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)``."""
+    """Cavar's initial weights, for the ``init`` parameter.
+
+    Parameters
+    ----------
+    random_state : numpy.random.RandomState
+        The estimator's random state; one matrix is drawn per call.
+    fan_in, fan_out : int
+        The layer's numbers of inputs and outputs.
+
+    Returns
+    -------
+    weights : ndarray of shape (fan_in, fan_out)
+        ``np.random.random((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)``.
+    """
     return random_state.random_sample((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
 
 
@@ -55,6 +68,20 @@ def tutorial_classifier(n_updates, hidden_layer_sizes=(4,), init=cavar_init):
     Sigmoid units, half squared error, no biases, no penalty, no momentum and
     no early stop; the tutorials' summed update with step 1 is a mean-loss
     step of ``n_samples`` = 4.
+
+    Parameters
+    ----------
+    n_updates : int
+        Number of full-batch updates (``max_iter``).
+    hidden_layer_sizes : tuple of int, default=(4,)
+        ``(4,)`` for Cavar's 3-layer network, ``()`` for Trask's 2-layer one.
+    init : str or callable, default=cavar_init
+        ``cavar_init`` for Cavar's weights, ``'uniform'`` for Trask's.
+
+    Returns
+    -------
+    clf : TinyNetClassifier
+        The unfitted estimator, with ``random_state=1``.
     """
     return TinyNetClassifier(
         hidden_layer_sizes=hidden_layer_sizes,

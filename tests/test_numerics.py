@@ -189,3 +189,35 @@ def test_skops_round_trip_trusts_only_this_package():
     ), untrusted
     loaded = sio.loads(dumped, trusted=untrusted)
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_row_order_and_integer_weights_give_bit_identical_models(solver, sparse):
+    import scipy.sparse as sp
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 5))
+    y = rng.randint(0, 3, 30)
+    counts = rng.randint(0, 4, 30)
+    convert = sp.csr_matrix if sparse else np.asarray
+    params = dict(
+        hidden_layer_sizes=(6,),
+        solver=solver,
+        max_iter=60,
+        tol=0.0,
+        class_weight="balanced",
+        random_state=0,
+    )
+    weighted = TinyNetClassifier(**params).fit(convert(X), y, sample_weight=counts)
+    repeated = TinyNetClassifier(**params).fit(
+        convert(np.repeat(X, counts, axis=0)), np.repeat(y, counts)
+    )
+    order = rng.permutation(30)
+    shuffled = TinyNetClassifier(**params).fit(
+        convert(X[order]), y[order], sample_weight=counts[order]
+    )
+    for other in (repeated, shuffled):
+        for W, W_other in zip(weighted.coefs_, other.coefs_):
+            np.testing.assert_array_equal(W, W_other)
+    assert repeated.t_ == 60 * counts.sum()

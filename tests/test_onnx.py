@@ -14,7 +14,8 @@ import skl2onnx  # noqa: E402
 
 import sklearn_tinynet.onnx  # noqa: E402, F401  (registers the converter)
 
-RNG = np.random.RandomState(0)
+# Convergence says nothing about the fidelity of the export.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 X_BIN, y_bin = make_classification(n_samples=200, n_features=6, random_state=0)
 X_MULTI, y_multi = make_blobs(n_samples=200, n_features=6, centers=4, random_state=0)
 Y_MULTILABEL = np.c_[X_BIN[:, 0] > 0, X_BIN[:, 1] + X_BIN[:, 2] > 0].astype(int)
