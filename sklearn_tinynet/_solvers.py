@@ -16,6 +16,8 @@ from . import _network
 # only, never on the number of threads.
 BLOCK_ROWS = 4096
 MIN_BLOCK_ROWS = 256
+# Below this many activations (rows x widest layer), one block on one thread.
+SINGLE_BLOCK_VALUES = 2**17
 # Blocks are dealt round-robin to a fixed number of lanes; each lane sums its
 # blocks' gradients in order, then the lanes are summed in order. Threads only
 # decide who computes a lane, so results are bit-identical for any n_threads.
@@ -134,6 +136,8 @@ class FlatNetwork:
     def rows_per_block(self, n_rows):
         if self.block_rows:
             return self.block_rows
+        if n_rows * max(self.layer_units) <= SINGLE_BLOCK_VALUES:
+            return n_rows  # too little work to share between threads
         return min(max(-(-n_rows // N_LANES), MIN_BLOCK_ROWS), BLOCK_ROWS)
 
     def _workspace(self, thread, rows):
