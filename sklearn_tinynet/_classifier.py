@@ -17,7 +17,6 @@ from sklearn.utils._array_api import (
     get_namespace_and_device,
 )
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     check_classification_targets,
@@ -683,22 +682,25 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         )
 
     def _class_weight_per_row(self, y, y_type, sample_weight):
-        # 'balanced' uses weighted class frequencies, so that an integer
-        # sample_weight of k weighs classes as k copies of the row would.
+        # 'balanced': total weight / (n_classes * weight of the class), from
+        # weighted class frequencies, so that an integer sample_weight of k
+        # weighs classes as k copies of the row would. (scikit-learn's
+        # compute_class_weight takes sample_weight only from 1.7 on.)
         columns = y.T if y_type == "multilabel-indicator" else [y]
         factors = np.ones_like(sample_weight)
         positive = sample_weight > 0
         for labels in columns:
-            present = np.unique(labels[positive])
-            class_weight = compute_class_weight(
-                self.class_weight,
-                classes=present,
-                y=labels[positive],
-                sample_weight=sample_weight[positive],
-            )
+            present, codes = np.unique(labels[positive], return_inverse=True)
+            if self.class_weight == "balanced":
+                class_weight_sum = np.bincount(codes, weights=sample_weight[positive])
+                per_class = sample_weight[positive].sum() / (
+                    len(present) * class_weight_sum
+                )
+            else:
+                per_class = np.array([self.class_weight.get(c, 1.0) for c in present])
             index = np.searchsorted(present, labels).clip(0, len(present) - 1)
             known = present[index] == labels
-            factors *= np.where(known, class_weight[index], 0.0)
+            factors *= np.where(known, per_class[index], 0.0)
         return factors
 
     def _check_class_weight_keys(self):

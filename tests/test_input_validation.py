@@ -43,7 +43,8 @@ def test_bad_training_data(X_bad, y_bad, match):
     "sample_weight, match",
     [
         (-np.ones(40), "Negative values in data passed to `sample_weight`"),
-        (np.zeros(40), "Sample weights must contain at least one non-zero number"),
+        # scikit-learn >= 1.7 checks this itself, older versions leave it to us
+        (np.zeros(40), "at least one non-zero number|sample_weight sums to zero"),
         (np.ones(39), "sample_weight.shape == \\(39,\\), expected \\(40,\\)"),
         (with_value(np.ones(40), 0, np.nan), "Input sample_weight contains NaN"),
     ],
