@@ -619,17 +619,12 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             _solvers.blas_single_threaded(),
             np.errstate(over="ignore", invalid="ignore", under="ignore"),
         ):
-            self._run_solver(
-                net,
-                loss_and_gradient,
-                X,
-                Y,
-                weights,
-                alpha,
-                history,
-                validation_loss if X_val is not None else None,
-                incremental,
-            )
+            args = (net, loss_and_gradient, X, Y, weights, alpha, history)
+            validation = validation_loss if X_val is not None else None
+            if self.solver == "lbfgs":
+                self._run_lbfgs(*args, validation)
+            else:
+                self._run_gd(*args, validation, incremental)
 
         callbacks.close()
         # commit: nothing above touched self's fitted attributes
@@ -744,35 +739,6 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             W[...] = net.xp.astype(W_fit, net.dtype)
             if b is not None:
                 b[...] = net.xp.astype(b_fit, net.dtype)
-
-    def _run_solver(
-        self,
-        net,
-        loss_and_gradient,
-        X,
-        Y,
-        weights,
-        alpha,
-        history,
-        validation_loss,
-        incremental,
-    ):
-        if self.solver == "lbfgs":
-            self._run_lbfgs(
-                net, loss_and_gradient, X, Y, weights, alpha, history, validation_loss
-            )
-        else:
-            self._run_gd(
-                net,
-                loss_and_gradient,
-                X,
-                Y,
-                weights,
-                alpha,
-                history,
-                validation_loss,
-                incremental,
-            )
 
     def _run_gd(
         self,

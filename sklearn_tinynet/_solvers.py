@@ -167,6 +167,41 @@ class FlatNetwork:
             )
         return total
 
+    def _blocks_loss_and_gradient(
+        self,
+        X,
+        targets,
+        weights,
+        activation,
+        out_activation,
+        loss,
+        starts,
+        block_rows,
+        coef_grads,
+        intercept_grads,
+        workspace=None,
+    ):
+        """Summed loss of the blocks beginning at ``starts``, in order; their
+        gradients are added to ``coef_grads`` and ``intercept_grads``."""
+        total = 0.0
+        for start in starts:
+            rows = slice(start, min(start + block_rows, X.shape[0]))
+            total += _network.loss_and_gradient(
+                self.coefs,
+                self.intercepts,
+                X[rows, ...],
+                target_block(targets, rows, self.layer_units[-1], self.dtype, self.xp),
+                weights[rows],
+                activation,
+                out_activation,
+                loss,
+                coef_grads,
+                intercept_grads,
+                workspace,
+                self.xp,
+            )
+        return total
+
     def _lanes_loss_and_gradient(
         self, X, targets, weights, activation, out_activation, loss, block_rows
     ):
@@ -179,26 +214,18 @@ class FlatNetwork:
         n_threads = min(self.n_threads, n_lanes)
 
         def run_lane(lane, thread):
-            coef_grads, intercept_grads = self.views(lane_grads[lane])
-            workspace = self._workspace(thread, block_rows)
-            lane_loss = 0.0
-            for start in starts[lane::n_lanes]:
-                rows = slice(start, min(start + block_rows, X.shape[0]))
-                Y = target_block(targets, rows, self.layer_units[-1], self.dtype)
-                lane_loss += _network.loss_and_gradient(
-                    self.coefs,
-                    self.intercepts,
-                    X[rows],
-                    Y,
-                    weights[rows],
-                    activation,
-                    out_activation,
-                    loss,
-                    coef_grads,
-                    intercept_grads,
-                    workspace,
-                )
-            return lane_loss
+            return self._blocks_loss_and_gradient(
+                X,
+                targets,
+                weights,
+                activation,
+                out_activation,
+                loss,
+                starts[lane::n_lanes],
+                block_rows,
+                *self.views(lane_grads[lane]),
+                self._workspace(thread, block_rows),
+            )
 
         def run_thread(thread):
             return [
@@ -254,24 +281,18 @@ class FlatNetwork:
         else:
             # other namespaces (a GPU is parallel within a block): blocks in order
             self.grad[...] = 0
-            total = 0.0
-            for start in range(0, X.shape[0], block_rows):
-                rows = slice(start, min(start + block_rows, X.shape[0]))
-                total += _network.loss_and_gradient(
-                    self.coefs,
-                    self.intercepts,
-                    X[rows, ...],
-                    target_block(
-                        targets, rows, self.layer_units[-1], self.dtype, self.xp
-                    ),
-                    weights[rows],
-                    activation,
-                    out_activation,
-                    loss,
-                    self.coef_grads,
-                    self.intercept_grads,
-                    xp=self.xp,
-                )
+            total = self._blocks_loss_and_gradient(
+                X,
+                targets,
+                weights,
+                activation,
+                out_activation,
+                loss,
+                range(0, X.shape[0], block_rows),
+                block_rows,
+                self.coef_grads,
+                self.intercept_grads,
+            )
         if alpha:
             total += _network.add_l2_penalty(
                 self.coefs, self.coef_grads, alpha, self.xp

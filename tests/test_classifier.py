@@ -513,3 +513,16 @@ def test_bit_identical_weights_for_any_thread_count(solver):
     for coefs in (fit(1), fit(2), fit(3), single_blas):
         for W, W_ref in zip(coefs, reference):
             np.testing.assert_array_equal(W, W_ref)
+
+
+def test_sparse_input_over_several_blocks_and_threads():
+    rng = np.random.RandomState(0)
+    X = sp.random(5000, 50, density=0.1, format="csr", random_state=rng)
+    y = np.arange(5000) % 3
+    params = dict(
+        hidden_layer_sizes=(20,), max_iter=5, tol=0.0, n_jobs=2, random_state=0
+    )
+    sparse = TinyNetClassifier(**params).fit(X, y)
+    dense = TinyNetClassifier(**params).fit(X.toarray(), y)
+    for W, W_dense in zip(sparse.coefs_, dense.coefs_):
+        np.testing.assert_allclose(W, W_dense, rtol=1e-10, atol=1e-12)
