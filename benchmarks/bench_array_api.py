@@ -15,11 +15,9 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import argparse  # noqa: E402
 
-import numpy as np  # noqa: E402
 from _common import median_times, print_table, quietly, write_json  # noqa: E402
+from bench_epoch import make_data, tiny  # noqa: E402
 from sklearn import config_context  # noqa: E402
-
-from sklearn_tinynet import TinyNetClassifier  # noqa: E402
 
 
 def main():
@@ -35,20 +33,10 @@ def main():
     rows = []
     for dtype in ("float32", "float64"):
         for n in args.n:
-            rng = np.random.RandomState(0)
-            X = rng.normal(size=(n, d)).astype(dtype)
-            y = rng.randint(0, k, size=n)
+            X, y = make_data(n, d, k, dtype)
 
             def fit(X_, y_, n_updates):
-                clf = TinyNetClassifier(
-                    (h,),
-                    solver="gd",
-                    momentum=0.0,
-                    learning_rate_init=0.1,
-                    max_iter=n_updates,
-                    tol=0.0,
-                    random_state=0,
-                )
+                clf = tiny(h, n_updates)  # the estimator bench_epoch.py times
                 with config_context(array_api_dispatch=True):
                     quietly(clf.fit, X_, y_)
                 if getattr(X_, "is_cuda", False):
