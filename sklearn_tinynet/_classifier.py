@@ -1,141 +1,29 @@
 """TinyNetClassifier: a sigmoid network trained by full-batch backpropagation."""
 
-import hashlib
-import math
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._array_api import (
-    _convert_to_numpy,
-    _is_numpy_namespace,
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from . import _data, _engine, _network, _training
+from ._compat import (
+    CALLBACK_BOOKKEEPING,
+    CallbackSupportMixin,
+    Interval,
+    StrOptions,
+    check_same_namespace,
+    check_sample_weight,
+    fit_context,
     get_namespace,
     get_namespace_and_device,
+    is_numpy_namespace,
+    to_numpy,
 )
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    check_classification_targets,
-    type_of_target,
-    unique_labels,
-)
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
-
-from . import _network, _solvers
-
-try:  # scikit-learn >= 1.8
-    from sklearn.utils._array_api import check_same_namespace
-except ImportError:  # older scikit-learn runs no such check
-
-    def check_same_namespace(X, estimator, *, attribute, method):
-        pass
-
-
-try:  # scikit-learn >= 1.9: set_callbacks, ProgressBar, ScoringMonitor
-    from sklearn.callback import CallbackSupportMixin
-except ImportError:  # older scikit-learn: no callback API, nothing else changes
-
-    class CallbackSupportMixin:
-        pass
-
-
-INIT_FUNCTIONS = {
-    "glorot_uniform": _network.init_glorot_uniform,
-    "uniform": _network.init_uniform,
-}
-
-
-def _check_hidden_layer_sizes(hidden_layer_sizes):
-    sizes = (
-        (hidden_layer_sizes,)
-        if isinstance(hidden_layer_sizes, Integral)
-        else tuple(hidden_layer_sizes)
-    )
-    if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes) or (
-        sizes and min(sizes) <= 0
-    ):
-        raise ValueError(
-            "hidden_layer_sizes must be a tuple of positive integers, such as (100,) "
-            f"or (32, 16), or () for no hidden layer; got {hidden_layer_sizes!r}."
-        )
-    return [int(s) for s in sizes]
-
-
-def _validation_mask(X, Y, weights, fraction, seed):
-    """Rows held out for early stopping, chosen by a seeded hash of each row.
-
-    A row's side depends only on its content (features and target) and the
-    seed: duplicated rows never straddle the split, the split does not depend
-    on row order, and an integer ``sample_weight`` of k holds out exactly
-    what k copies of the row would. Rows of zero weight stay in training,
-    where they count for nothing.
-    """
-    key = int(seed).to_bytes(8, "little")
-    X = X.tocsr() if sp.issparse(X) else np.asarray(X)
-    Y = np.ascontiguousarray(Y)
-    u = np.empty(X.shape[0])
-    for i in range(X.shape[0]):
-        # hash the row's nonzero (index, value) pairs: dense and sparse agree
-        if sp.issparse(X):
-            row = slice(X.indptr[i], X.indptr[i + 1])
-            index, value = X.indices[row], X.data[row]
-            index, value = index[value != 0], value[value != 0]
-        else:
-            index = np.flatnonzero(X[i])
-            value = X[i, index]
-        h = hashlib.blake2b(digest_size=8, key=key)
-        h.update(index.astype(np.int64).tobytes())
-        h.update(value.astype(np.float64).tobytes())
-        h.update(Y[i].tobytes())
-        u[i] = int.from_bytes(h.digest(), "little") / 2.0**64
-    u[weights == 0] = np.inf
-    mask = u < fraction
-    if not mask.any():
-        mask = u == u.min()
-    return mask
-
-
-# Data sets up to this size (rows x features) are put in canonical row order
-# with duplicates merged; beyond it, the copy of X this needs costs more memory
-# than it is worth.
-CANONICAL_MAX_ELEMENTS = 2**22
-
-
-def _canonical_rows(X, Y, weights):
-    """Rows sorted by content, exact duplicates merged into one weighted row.
-
-    The weighted mean loss is unchanged, but training no longer depends on
-    the order of the rows, and an integer ``sample_weight`` of k gives
-    bit-identical results to k copies of the row. Rows of zero weight are
-    dropped. Returns X, Y, weights and the number of original rows behind
-    each row.
-    """
-    dense = X.toarray() if sp.issparse(X) else X
-    n_features = dense.shape[1]
-    key = np.hstack([dense, np.reshape(Y, (len(Y), -1))]).astype(np.float64)
-    rows, inverse = np.unique(key, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    merged = np.bincount(inverse, weights=weights, minlength=len(rows))
-    counts = np.bincount(inverse, minlength=len(rows))
-    keep = merged > 0
-    rows, merged, counts = rows[keep], merged[keep], counts[keep]
-    X_rows = rows[:, :n_features].astype(X.dtype)
-    Y_rows = rows[:, n_features:].astype(Y.dtype)
-    return (
-        sp.csr_matrix(X_rows) if sp.issparse(X) else X_rows,
-        Y_rows[:, 0] if Y.ndim == 1 else Y_rows,
-        merged.astype(weights.dtype),
-        counts,
-    )
 
 
 class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -346,10 +234,14 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "fit_intercept": ["boolean"],
-        "init": [StrOptions(set(INIT_FUNCTIONS)), callable],
+        "init": [StrOptions(set(_network.INITS)), callable],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "verbose": ["verbose"],
     }
 
@@ -405,7 +297,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_label = True
         return tags
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the network to ``X`` and ``y`` by full-batch training.
 
@@ -433,7 +325,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return True
 
     @available_if(_check_gd)
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Make one full-batch gradient-descent update on ``X`` and ``y``.
 
@@ -467,7 +359,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             bookkeeping = {
                 key: value
                 for key, value in self.__dict__.items()
-                if key in ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
+                if key in CALLBACK_BOOKKEEPING
             }
             self.__dict__.clear()
             self.__dict__.update(state)
@@ -475,13 +367,52 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             raise
 
     def _fit(self, X, y, sample_weight, classes, incremental):
-        hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
-        fitted = hasattr(self, "coefs_")
-        first_call = not fitted or not (self.warm_start or incremental)
-        # Array API: X's namespace and device hold the data and the weights;
-        # labels are handled in numpy, as setup before training
+        hidden_layer_sizes = _data.check_hidden_layer_sizes(self.hidden_layer_sizes)
+        first_call = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
+        X, y, y_type = self._validate_training_data(X, y, first_call)
+        xp = get_namespace(X)[0]
+        X_given, y_given = X, y  # as validated, for callbacks that score the model
+        model = self._output_layer(y, y_type, classes, first_call, incremental)
+        Y = _data.encode_targets(y, y_type, model["classes_"], model["_multilabel"])
+        X, Y, weights, counts = self._rows_and_weights(
+            X, Y, y_type, sample_weight, model["classes_"]
+        )
+        layer_units = [X.shape[1], *hidden_layer_sizes, model["n_outputs_"]]
+        layout = _engine.ParameterLayout(layer_units, self.fit_intercept)
+        random_state = check_random_state(self.random_state)
+        theta = self._initial_theta(layout, random_state, first_call)
+        theta = _like(X, theta, X.dtype)
+        # from here on, everything in X's namespace and on its device
+        train, validation, n_rows_seen = self._split(
+            X, _like(X, Y), weights, counts, random_state, incremental
+        )
+        net = _network.Network(self.activation, model["out_activation_"], self.loss)
+        engine = self._engine(net, layout, *train, penalised=True)
+        validation_loss = None
+        if validation is not None:
+            validation_loss = self._engine(net, layout, *validation).loss
+
+        def fitted_attributes():
+            return {**model, **_weights(theta, layout)}
+
+        callbacks = _training.CallbackBridge(
+            self, X_given, _like(X_given, y_given), fitted_attributes,
+            1 if incremental else self.max_iter + (self.solver == "lbfgs"),
+        )  # fmt: skip
+        history = self._previous_history(first_call, incremental)
+        with engine:
+            _training.train(
+                engine.loss_and_gradient, theta, self._settings(incremental), xp,
+                validation_loss=validation_loss, callbacks=callbacks, history=history,
+            )  # fmt: skip
+        callbacks.close()
+        self._commit(fitted_attributes(), history, n_rows_seen)
+        return self
+
+    def _validate_training_data(self, X, y, first_call):
+        """X in its namespace (CSR if sparse), y in numpy, and y's type."""
         xp, is_array_api, device = get_namespace_and_device(X)
-        on_numpy = not is_array_api or _is_numpy_namespace(xp)
+        on_numpy = not is_array_api or is_numpy_namespace(xp)
         X, y = validate_data(
             self,
             X,
@@ -493,333 +424,178 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         )
         if sp.issparse(X):
             X = X.tocsr()  # row blocks
-        y = _to_numpy(y)
+        y = to_numpy(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        y_type = type_of_target(y)
-        # class codes (n_samples,), or the indicator matrix for multilabel y;
-        # expanded to the target matrix one block of rows at a time
-        Y = self._encode_targets(y, y_type, classes, first_call, incremental)
-        if Y.ndim == 2:
-            n_outputs = Y.shape[1]
-        else:
-            n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
+        return X, y, type_of_target(y)
 
+    def _output_layer(self, y, y_type, classes, first_call, incremental):
+        """The fitted attributes that describe the labels and the output layer."""
+        if not first_call:
+            return {
+                "classes_": self.classes_,
+                "_multilabel": self._multilabel,
+                "n_outputs_": self.n_outputs_,
+                "out_activation_": self.out_activation_,
+            }
+        multilabel = y_type == "multilabel-indicator"
+        if incremental and not multilabel and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: "
+                "give every label y may hold, e.g. classes=np.unique(y_all)."
+            )
+        given = to_numpy(classes) if incremental and not multilabel else None
+        classes_ = _data.find_classes(y, y_type, given)
+        n_outputs = 1 if len(classes_) == 2 and not multilabel else len(classes_)
+        softmax = self.loss == "log_loss" and not multilabel and n_outputs > 1
+        return {
+            "classes_": classes_,
+            "_multilabel": multilabel,
+            "n_outputs_": n_outputs,
+            "out_activation_": "softmax" if softmax else "logistic",
+        }
+
+    def _rows_and_weights(self, X, Y, y_type, sample_weight, classes):
+        """Canonical rows when small, and each row's sample x class weight."""
         if sample_weight is not None:
-            sample_weight = xp.asarray(_to_numpy(sample_weight), device=device)
-        weights = _to_numpy(
-            _check_sample_weight(
+            sample_weight = _like(X, to_numpy(sample_weight))
+        weights = to_numpy(
+            check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
         )
-        X_fit, y_fit = X, y  # as given, for callbacks that score the model
         counts = np.ones(X.shape[0], dtype=np.intp)
-        if on_numpy and X.shape[0] * X.shape[1] <= CANONICAL_MAX_ELEMENTS:
-            X, Y, weights, counts = _canonical_rows(X, Y, weights)
+        small = X.shape[0] * X.shape[1] <= _data.CANONICAL_MAX_ELEMENTS
+        if _is_numpy(X) and small:
+            X, Y, weights, counts = _data.canonical_rows(X, Y, weights)
         if self.class_weight is not None:
-            if y_type == "multilabel-indicator" and self.class_weight != "balanced":
-                raise ValueError(
-                    "class_weight for multilabel targets must be 'balanced' or None; "
-                    "a dict of class weights is only defined for single-output y."
-                )
-            self._check_class_weight_keys()
-            labels = Y if Y.ndim == 2 else self.classes_[Y]
-            weights = weights * self._class_weight_per_row(labels, y_type, weights)
-        total_weight = float(weights.sum())
-        if not total_weight > 0:
+            labels = Y if Y.ndim == 2 else classes[Y]
+            weights = weights * _data.class_weight_per_row(
+                self.class_weight, labels, y_type, weights, classes
+            )
+        if not weights.sum() > 0:
             raise ValueError(
                 "sample_weight sums to zero: give at least one row a positive weight."
             )
+        return X, Y, weights, counts
 
-        random_state = check_random_state(self.random_state)
-        layer_units = [X.shape[1], *hidden_layer_sizes, n_outputs]
-        net = _solvers.FlatNetwork(
-            layer_units,
-            self.fit_intercept,
-            X.dtype,
-            n_threads=_solvers.effective_n_threads(self.n_jobs),
-            xp=xp,
-            device=device,
-        )
-        if first_call:
-            self._initialize(net, random_state)
-        else:
-            self._copy_fitted_weights_into(net)
-
-        # setup done in numpy; from here on, X's namespace and device
-        Y = Y if on_numpy else xp.asarray(Y, device=device)
-        X_val = None
-        if self.early_stopping and not incremental:
-            seed = random_state.randint(np.iinfo(np.int32).max)
-            val = _validation_mask(
-                _to_numpy(X), _to_numpy(Y), weights, self.validation_fraction, seed
-            )
-            if not weights[~val].sum() > 0:
-                raise ValueError(
-                    "early_stopping needs at least 2 distinct rows of positive "
-                    "weight, to hold some out for validation; set "
-                    "early_stopping=False."
-                )
-            w_val = weights[val] / weights[val].sum()
-            weights, counts = weights[~val], counts[~val]
-            total_weight = float(weights.sum())
-            if not on_numpy:
-                val = xp.asarray(val, device=device)
-            X_val, Y_val, X, Y = X[val], Y[val], X[~val], Y[~val]
-            w_val = xp.asarray(w_val, dtype=X.dtype, device=device)
-        # sums to 1: the loss is a weighted mean
-        weights = xp.asarray(weights / total_weight, dtype=X.dtype, device=device)
-
-        if not first_call:
-            out_activation = self.out_activation_
-        elif self.loss == "log_loss" and Y.ndim == 1 and n_outputs > 1:
-            out_activation = "softmax"
-        else:
-            out_activation = "logistic"
-
-        def loss_and_gradient(X_, Y_, w_, alpha):
-            return net.loss_and_gradient(
-                X_, Y_, w_, self.activation, out_activation, self.loss, alpha
-            )
-
-        def validation_loss():
-            return net.loss(
-                X_val, Y_val, w_val, self.activation, out_activation, self.loss
-            )
-
-        def fitted_attributes():
-            coefs, intercepts = net.views(net.copy_theta())
-            return {
-                "coefs_": coefs,
-                "intercepts_": [
-                    b
-                    if b is not None
-                    else xp.zeros(W.shape[1], dtype=W.dtype, device=device)
-                    for W, b in zip(coefs, intercepts)
-                ],
-                "n_layers_": len(layer_units),
-                "n_outputs_": n_outputs,
-                "out_activation_": out_activation,
-            }
-
-        alpha = self.alpha / total_weight
-        max_iterations = 1 if incremental else self.max_iter
-        # lbfgs: one more iteration begins than runs, as scipy ends each one
-        callbacks = _CallbackBridge(
-            self,
-            X_fit,
-            y_fit if on_numpy else xp.asarray(y_fit, device=device),
-            fitted_attributes,
-            max_iterations + (self.solver == "lbfgs"),
-        )
-        history = _History(self, X_val is not None, not first_call, callbacks)
-        # Overflow is detected from the loss and handled as divergence.
-        with (
-            _solvers.blas_single_threaded(),
-            np.errstate(over="ignore", invalid="ignore", under="ignore"),
-        ):
-            args = (net, loss_and_gradient, X, Y, weights, alpha, history)
-            validation = validation_loss if X_val is not None else None
-            if self.solver == "lbfgs":
-                self._run_lbfgs(*args, validation)
-            else:
-                self._run_gd(*args, validation, incremental)
-
-        callbacks.close()
-        # commit: nothing above touched self's fitted attributes
-        for name, value in fitted_attributes().items():
-            setattr(self, name, value)
-        history.commit(self, int(counts.sum()))
-        return self
-
-    def _encode_targets(self, y, y_type, classes, first_call, incremental):
-        is_multilabel = y_type == "multilabel-indicator"
-        if first_call:
-            if incremental and not is_multilabel:
-                if classes is None:
-                    raise ValueError(
-                        "classes must be passed on the first call to partial_fit: "
-                        "give every label y may hold, e.g. classes=np.unique(y_all)."
-                    )
-                classes_ = unique_labels(_to_numpy(np.asarray(classes)))
-            else:
-                classes_ = unique_labels(y)
-            if not is_multilabel and len(classes_) < 2:
-                raise ValueError(
-                    f"y contains only one class ({classes_[0]!r}); a classifier "
-                    "needs samples of at least 2 classes."
-                )
-            self.classes_ = classes_
-            self._multilabel = is_multilabel
-        elif self._multilabel != is_multilabel:
-            fitted_on = "multilabel-indicator" if self._multilabel else "single-label"
-            raise ValueError(
-                f"y is {y_type} but the model was fitted on {fitted_on} targets; "
-                "fit a new model instead."
-            )
-        if y_type == "multilabel-indicator":
-            if y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"y has {y.shape[1]} labels but the model was fitted on "
-                    f"{len(self.classes_)}; fit a new model instead."
-                )
-        else:
-            unknown = np.setdiff1d(np.unique(y), self.classes_)
-            if unknown.size:
-                raise ValueError(
-                    f"y holds labels {unknown.tolist()} that are not in classes_ "
-                    f"{self.classes_.tolist()}; pass every class to `classes` on the "
-                    "first call to partial_fit, or fit a new model (warm_start=False)."
-                )
-        return (
-            y if y_type == "multilabel-indicator" else np.searchsorted(self.classes_, y)
-        )
-
-    def _class_weight_per_row(self, y, y_type, sample_weight):
-        # 'balanced': total weight / (n_classes * weight of the class), from
-        # weighted class frequencies, so that an integer sample_weight of k
-        # weighs classes as k copies of the row would. (scikit-learn's
-        # compute_class_weight takes sample_weight only from 1.7 on.)
-        columns = y.T if y_type == "multilabel-indicator" else [y]
-        factors = np.ones_like(sample_weight)
-        positive = sample_weight > 0
-        for labels in columns:
-            present, codes = np.unique(labels[positive], return_inverse=True)
-            if self.class_weight == "balanced":
-                class_weight_sum = np.bincount(codes, weights=sample_weight[positive])
-                per_class = sample_weight[positive].sum() / (
-                    len(present) * class_weight_sum
-                )
-            else:
-                per_class = np.array([self.class_weight.get(c, 1.0) for c in present])
-            index = np.searchsorted(present, labels).clip(0, len(present) - 1)
-            known = present[index] == labels
-            factors *= np.where(known, per_class[index], 0.0)
-        return factors
-
-    def _check_class_weight_keys(self):
-        if isinstance(self.class_weight, dict):
-            unknown = [c for c in self.class_weight if c not in set(self.classes_)]
-            if unknown:
-                raise ValueError(
-                    f"class_weight names classes {unknown} that are not in y's "
-                    f"classes {self.classes_.tolist()}; use labels of y as keys."
-                )
-
-    def _initialize(self, net, random_state):
-        for W, (fan_in, fan_out) in zip(net.coefs, net.shapes):
-            if callable(self.init):
-                W0 = np.asarray(self.init(random_state, fan_in, fan_out))
-            elif self.init == "glorot_uniform":
-                W0 = _network.init_glorot_uniform(
-                    random_state, fan_in, fan_out, self.activation
-                )
-            else:
-                W0 = INIT_FUNCTIONS[self.init](random_state, fan_in, fan_out)
-            if W0.shape != (fan_in, fan_out):
-                raise ValueError(
-                    f"init returned an array of shape {W0.shape} for a layer with "
-                    f"fan_in={fan_in}, fan_out={fan_out}; it must return shape "
-                    "(fan_in, fan_out)."
-                )
-            W[...] = net.xp.asarray(W0, dtype=net.dtype, device=net.device)
-
-    def _copy_fitted_weights_into(self, net):
+    def _initial_theta(self, layout, random_state, first_call):
+        """The flat parameter vector to start from, in float64 numpy."""
+        theta = np.zeros(layout.size)
+        coefs, intercepts = layout.views(theta)
+        if first_call:  # weight matrices drawn in layer order; biases start at 0
+            for W, (fan_in, fan_out) in zip(coefs, layout.shapes):
+                W[...] = self._draw_weights(random_state, fan_in, fan_out)
+            return theta
         shapes = [W.shape for W in self.coefs_]
-        if shapes != net.shapes:
+        if shapes != layout.shapes:
             raise ValueError(
                 f"The fitted layers have shapes {shapes} but the parameters ask "
-                f"for {net.shapes}; keep hidden_layer_sizes unchanged with "
+                f"for {layout.shapes}; keep hidden_layer_sizes unchanged with "
                 "warm_start or partial_fit, or fit a new model."
             )
-        for W, b, W_fit, b_fit in zip(
-            net.coefs, net.intercepts, self.coefs_, self.intercepts_
-        ):
-            W[...] = net.xp.astype(W_fit, net.dtype)
+        for W, b, W_fit, b_fit in zip(coefs, intercepts, self.coefs_, self.intercepts_):
+            W[...] = to_numpy(W_fit)
             if b is not None:
-                b[...] = net.xp.astype(b_fit, net.dtype)
+                b[...] = to_numpy(b_fit)
+        return theta
 
-    def _run_gd(
-        self,
-        net,
-        loss_and_gradient,
-        X,
-        Y,
-        weights,
-        alpha,
-        history,
-        validation_loss,
-        incremental,
-    ):
-        optimizer = _solvers.GradientDescent(
-            self.learning_rate_init, self.momentum, self.nesterovs_momentum
-        )
-        if incremental and getattr(self, "_velocity", None) is not None:
-            optimizer.velocity = self._velocity * 1  # a copy: momentum across calls
-        history.optimizer = optimizer
-        max_iter = 1 if incremental else self.max_iter
-        history.keep_lowest_loss_weights = True
-        for _ in range(max_iter):
-            history.callbacks.begin_iteration()
-            loss = loss_and_gradient(X, Y, weights, alpha)
-            if not (
-                math.isfinite(loss) and bool(net.xp.all(net.xp.isfinite(net.grad)))
-            ):
-                history.diverged(net, self.learning_rate_init)
-                break
-            if history.record(net, loss, validation_loss):
-                break
-            optimizer.step(net.theta, net.grad)
-            history.n_iter += 1
-            if history.callbacks.end_iteration():
-                break
+    def _draw_weights(self, random_state, fan_in, fan_out):
+        if callable(self.init):
+            W = np.asarray(self.init(random_state, fan_in, fan_out))
         else:
-            if not incremental:
-                history.not_converged()
-        if history.loss_rose():
-            history.diverged(net, self.learning_rate_init)
-        history.restore_best(net)
+            init = _network.INITS[self.init]
+            W = init(random_state, fan_in, fan_out, self.activation)
+        if W.shape != (fan_in, fan_out):
+            raise ValueError(
+                f"init returned an array of shape {W.shape} for a layer with "
+                f"fan_in={fan_in}, fan_out={fan_out}; it must return shape "
+                "(fan_in, fan_out)."
+            )
+        return W
 
-    def _run_lbfgs(
-        self, net, loss_and_gradient, X, Y, weights, alpha, history, validation_loss
-    ):
-        # scipy works on float64 numpy vectors: a round trip per evaluation
-        # for other namespaces and devices
-        def set_theta(theta):
-            net.theta[...] = net.xp.asarray(theta, dtype=net.dtype, device=net.device)
+    def _split(self, X, Y, weights, counts, random_state, incremental):
+        """(X, Y, weights) of the training rows and of the validation rows.
 
-        def fun(theta):
-            set_theta(theta)
-            loss = loss_and_gradient(X, Y, weights, alpha)
-            return loss, _to_numpy(net.grad).astype(np.float64)
-
-        def callback(theta, loss):
-            set_theta(theta)
-            history.n_iter += 1
-            stop = history.callbacks.end_iteration()
-            if history.record(net, loss, validation_loss) or stop:
-                raise StopIteration
-            history.callbacks.begin_iteration()
-
-        history.callbacks.begin_iteration()
-        result = _solvers.minimize_lbfgs(
-            fun,
-            _to_numpy(net.theta).astype(np.float64),
-            self.max_iter,
-            self.tol,
-            callback,
+        The validation part is None without early stopping. Also returns the
+        number of original rows behind the training rows.
+        """
+        if not self.early_stopping or incremental:
+            return (X, Y, weights), None, int(counts.sum())
+        seed = random_state.randint(np.iinfo(np.int32).max)
+        val = _data.validation_mask(
+            to_numpy(X), to_numpy(Y), weights, self.validation_fraction, seed
         )
-        set_theta(result.x)
-        if result.status == 1:
-            history.not_converged()
-        history.restore_best(net)
+        n_rows_seen = int(counts[~val].sum())
+        train_weights, val_weights = weights[~val], weights[val]
+        val = _like(X, val)
+        return (
+            (X[~val], Y[~val], train_weights),
+            (X[val], Y[val], val_weights),
+            n_rows_seen,
+        )
+
+    def _engine(self, net, layout, X, Y, weights, penalised=False):
+        """The engine of rows X; weights normalised to a mean, alpha with them."""
+        total_weight = float(weights.sum())
+        return _engine.LocalEngine(
+            net,
+            layout,
+            X,
+            Y,
+            _like(X, weights / total_weight, X.dtype),
+            alpha=self.alpha / total_weight if penalised else 0.0,
+            n_threads=_engine.effective_n_threads(self.n_jobs),
+            xp=get_namespace(X)[0],
+            device=None if _is_numpy(X) else X.device,
+        )
+
+    def _settings(self, incremental):
+        return _training.Settings(
+            solver=self.solver,
+            max_iter=1 if incremental else self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            learning_rate=self.learning_rate_init,
+            momentum=self.momentum,
+            nesterov=self.nesterovs_momentum,
+            verbose=self.verbose,
+            warn_at_max_iter=not incremental,
+        )
+
+    def _previous_history(self, first_call, incremental):
+        """A new history, or the fitted one to continue (warm_start, partial_fit)."""
+        if first_call:
+            return _training.History()
+        velocity = self._velocity if incremental else None
+        return _training.History(
+            loss_curve=list(self.loss_curve_),
+            best_loss=min(self.loss_curve_, default=np.inf),
+            rows_seen=self.t_,
+            velocity=None if velocity is None else velocity * 1,  # a copy
+        )
+
+    def _commit(self, attributes, history, n_rows_seen):
+        """Write every fitted attribute, at the end of a successful fit."""
+        attributes.update(
+            loss_curve_=history.loss_curve,
+            loss_=history.loss_curve[-1] if history.loss_curve else np.nan,
+            best_loss_=history.best_loss,
+            n_iter_=history.n_iter,
+            t_=history.rows_seen + history.n_iter * n_rows_seen,
+            _velocity=history.velocity,
+            validation_loss_curve_=history.validation_loss_curve,
+            best_validation_loss_=history.best_validation_loss,
+        )
+        for name, value in attributes.items():
+            setattr(self, name, value)
 
     def _forward_logits(self, X):
+        """The output layer's logits z of validated X, (n_samples, n_outputs)."""
         xp, _ = get_namespace(X)
-        return _network.predict_logits(
-            self.coefs_, self.intercepts_, X, self.activation, xp
-        )
+        net = _network.Network(self.activation, self.out_activation_, self.loss)
+        return net.forward(self.coefs_, self.intercepts_, X, xp)[-1]
 
     @property
     def _first_coefs(self):
@@ -830,7 +606,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="_first_coefs", method=method)
         xp, is_array_api = get_namespace(X)
-        on_numpy = not is_array_api or _is_numpy_namespace(xp)
+        on_numpy = not is_array_api or is_numpy_namespace(xp)
         return validate_data(
             self,
             X,
@@ -897,20 +673,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Log-probabilities, columns in the order of ``classes_``.
         """
         X = self._validate_for_predict(X, "predict_log_proba")
-        return self._log_proba(self._forward_logits(X))
-
-    def _log_proba(self, z):
+        z = self._forward_logits(X)
         xp, _ = get_namespace(z)
-        if self.out_activation_ == "softmax":
-            return _network.log_softmax(z, xp)
-        if self._multilabel:
-            return _network.log_sigmoid(z, xp)
-        if z.shape[1] == 1:
-            return xp.concat(
-                [_network.log_sigmoid(-z, xp), _network.log_sigmoid(z, xp)], axis=1
-            )
-        # independent sigmoids (squared_error) normalised to sum to one
-        return _network.log_softmax(_network.log_sigmoid(z, xp), xp)
+        return _network.output_log_proba(z, self.out_activation_, self._multilabel, xp)
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of ``predict(X)`` against ``y``.
@@ -953,164 +718,34 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         # where large logits make log_proba inexact (float32)
         z = self._forward_logits(X)
         xp, _ = get_namespace(z)
-        if self.out_activation_ == "softmax":
-            return _network.inplace_softmax(z, xp)
-        if self._multilabel:
-            return _network.inplace_logistic(z, xp)
-        if z.shape[1] == 1:
-            p = _network.inplace_logistic(z, xp)
-            return xp.concat([1 - p, p], axis=1)
-        # independent sigmoids (squared_error) normalised to sum to one
-        return _network.inplace_softmax(_network.log_sigmoid(z, xp), xp)
+        return _network.output_proba(z, self.out_activation_, self._multilabel, xp)
 
 
-def _to_numpy(array):
-    """A numpy copy of an array of any namespace or device (numpy: unchanged)."""
-    if array is None or isinstance(array, np.ndarray) or sp.issparse(array):
-        return array
-    return _convert_to_numpy(array, get_namespace(array)[0])
+def _is_numpy(X):
+    return isinstance(X, np.ndarray) or sp.issparse(X)
 
 
-class _History:
-    """Loss curves, stopping rule and best weights of one call to fit."""
-
-    def __init__(self, estimator, early_stopping, continue_curves, callbacks):
-        self.estimator = estimator
-        self.callbacks = callbacks
-        self.early_stopping = early_stopping
-        self.stopper = _solvers.NoImprovementStopper(
-            estimator.tol, estimator.n_iter_no_change
-        )
-        self.loss_curve = list(estimator.loss_curve_) if continue_curves else []
-        self.best_loss = min(self.loss_curve, default=np.inf)
-        self.t = estimator.t_ if continue_curves else 0
-        self.validation_loss_curve = []
-        self.best_theta = None
-        self.n_iter = 0
-        self.optimizer = None
-        self.fit_start = len(self.loss_curve)
-        self.keep_lowest_loss_weights = False
-        self.lowest_loss, self.lowest_loss_theta = np.inf, None
-
-    def record(self, net, loss, validation_loss):
-        """Log one iteration; return True when training should stop."""
-        if self.keep_lowest_loss_weights and loss < self.lowest_loss:
-            self.lowest_loss = loss
-            self.lowest_loss_theta = net.copy_theta()
-        self.loss_curve.append(float(loss))
-        self.best_loss = min(self.best_loss, float(loss))
-        message = f"Iteration {len(self.loss_curve)}, loss = {loss:.8f}"
-        if self.early_stopping:
-            val_loss = validation_loss()
-            self.validation_loss_curve.append(val_loss)
-            message += f", validation loss = {val_loss:.8f}"
-            is_best, stop = self.stopper.update(val_loss)
-            if is_best:
-                self.best_theta = net.copy_theta()
-        else:
-            _, stop = self.stopper.update(loss)
-            # lbfgs crosses plateaus that this rule would stop on; scipy's
-            # gradient test (gtol=tol) ends it instead
-            stop = stop and self.estimator.solver != "lbfgs"
-        if self.estimator.verbose:
-            print(message)
-        return stop
-
-    def restore_best(self, net):
-        if self.best_theta is not None:
-            net.theta[...] = self.best_theta
-
-    def loss_rose(self):
-        """Whether this fit ended with a higher loss than it started with."""
-        curve = self.loss_curve[self.fit_start :]
-        return len(curve) > 1 and curve[-1] > curve[0]
-
-    def diverged(self, net, learning_rate):
-        """Keep the weights of the lowest loss seen, and say why."""
-        if self.lowest_loss_theta is not None:
-            net.theta[...] = self.lowest_loss_theta
-        warnings.warn(
-            f"Training diverged: after {self.n_iter} updates the loss had grown "
-            "or become infinite. The weights with the lowest training loss were "
-            f"kept; lower learning_rate_init (now {learning_rate}) or scale the "
-            "features.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-
-    def not_converged(self):
-        if self.estimator.tol == 0:
-            return  # tol=0 asks for exactly max_iter iterations
-        warnings.warn(
-            f"Stopped after max_iter={self.estimator.max_iter} iterations without "
-            "converging; increase max_iter or tol.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-
-    def commit(self, estimator, n_rows):
-        estimator.loss_curve_ = self.loss_curve
-        estimator.loss_ = self.loss_curve[-1] if self.loss_curve else np.nan
-        estimator.best_loss_ = self.best_loss
-        estimator.n_iter_ = self.n_iter
-        estimator.t_ = self.t + self.n_iter * n_rows
-        estimator._velocity = getattr(self.optimizer, "velocity", None)
-        if self.early_stopping:
-            estimator.validation_loss_curve_ = self.validation_loss_curve
-            estimator.best_validation_loss_ = self.stopper.best
+def _like(X, array, dtype=None):
+    """A numpy array in the namespace and on the device of X; numpy stays numpy."""
+    if _is_numpy(X):
+        return array if dtype is None else array.astype(dtype, copy=False)
+    xp, _, device = get_namespace_and_device(X)
+    array = xp.asarray(array, device=device)
+    return array if dtype is None else xp.astype(array, dtype)
 
 
-class _CallbackBridge:
-    """scikit-learn's callbacks (``sklearn.callback``, 1.9+), one task per iteration.
+def _copy(array):
+    if isinstance(array, np.ndarray):
+        return array.copy()
+    return get_namespace(array)[0].asarray(array, copy=True)
 
-    Each iteration is a subtask of the fit task: ``begin_iteration`` before it
-    runs, ``end_iteration`` with the weights it produced; ``close`` ends an
-    iteration that began but did not run, then the fit task. Without
-    callbacks, or with a scikit-learn that has none, every call does nothing.
-    """
 
-    def __init__(self, estimator, X, y, fitted_attributes, max_iter):
-        self.estimator, self.X, self.y = estimator, X, y
-        self.fitted_attributes = fitted_attributes
-        self.context = self.iteration = None
-        if getattr(estimator, "_skl_callbacks", None) and hasattr(
-            estimator, "_init_callback_context"
-        ):
-            self.context = estimator._init_callback_context(max_subtasks=max_iter)
-            self.context.call_on_fit_task_begin(estimator=estimator, X=X, y=y)
-
-    def begin_iteration(self):
-        if self.context is None:
-            return
-        self.iteration = self.context.subcontext(task_name="iteration")
-        self.iteration.call_on_fit_task_begin(
-            estimator=self.estimator,
-            X=self.X,
-            y=self.y,
-            reconstruction_attributes=self.fitted_attributes,
-        )
-
-    def end_iteration(self):
-        """End the running iteration; True when a callback asks to stop."""
-        if self.iteration is None:
-            return False
-        stop = self.iteration.call_on_fit_task_end(
-            estimator=self.estimator,
-            X=self.X,
-            y=self.y,
-            reconstruction_attributes=self.fitted_attributes,
-        )
-        self.iteration = None
-        return bool(stop)
-
-    def close(self):
-        if self.iteration is not None:
-            self.iteration.call_on_fit_task_end(estimator=self.estimator)
-            self.iteration = None
-        if self.context is not None:
-            self.context.call_on_fit_task_end(
-                estimator=self.estimator,
-                X=self.X,
-                y=self.y,
-                reconstruction_attributes=self.fitted_attributes,
-            )
+def _weights(theta, layout):
+    """coefs_, intercepts_ (zeros without biases) and n_layers_ of ``theta``."""
+    xp = get_namespace(theta)[0]
+    coefs, intercepts = layout.views(_copy(theta), xp)
+    intercepts = [
+        _like(W, np.zeros(W.shape[1]), W.dtype) if b is None else b
+        for W, b in zip(coefs, intercepts)
+    ]
+    return {"coefs_": coefs, "intercepts_": intercepts, "n_layers_": len(coefs) + 1}

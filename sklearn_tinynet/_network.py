@@ -1,188 +1,132 @@
-"""The network's math: activations, losses, initialisation, forward pass, backprop."""
+"""The network's math in the tutorial's notation: forward pass, losses, backprop."""
 
-# Notation follows the tutorial: l0 = X, l1 = act(l0 @ syn0 + b0), ...;
-# coefs[i] is syn_i with shape (fan_in, fan_out), intercepts[i] its bias (fan_out,).
-# Every function takes plain arrays of one Array API namespace ``xp`` (numpy by
-# default); no labels, no estimator objects. Functions named inplace_* return
-# their result, which for numpy arrays is the input, overwritten.
+# l0 = X, l1 = act(l0 @ syn0 + b0), l2 = act(l1 @ syn1 + b1), ...; the output
+# layer is kept as logits z, before its activation, so that losses and
+# probabilities are computed stably from them. coefs[i] is the tutorial's
+# syn_i, shape (fan_in, fan_out); intercepts[i] is its bias (fan_out,), or None.
+# Every function takes arrays of one Array API namespace ``xp``; no labels, no
+# scikit-learn, no buffers (``_inplace`` has the numpy speed-ups).
+
+from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
-# --- numpy-only speed-ups: write into the input instead of a new array -------
-
-
-def _elementwise(name, Z, xp):
-    """``xp.<name>(Z)``, computed into Z itself for numpy arrays."""
-    if isinstance(Z, np.ndarray):
-        return getattr(np, name)(Z, out=Z)
-    return getattr(xp, name)(Z)
+# --- activations a = act(z), and their slopes act'(z) computed from a -------
 
 
-def _one_minus(Z, xp):
-    """``1 - Z``, computed into Z itself for numpy arrays."""
-    if isinstance(Z, np.ndarray):
-        return np.subtract(1, Z, out=Z)
-    return 1 - Z
+def sigmoid(z, xp):
+    # nonlin(x) = 1 / (1 + exp(-x)) = (1 + tanh(x / 2)) / 2, which cannot overflow
+    return 0.5 * xp.tanh(0.5 * z) + 0.5
 
 
-def matmul_into(a, b, out):
-    """``a @ b``, written into ``out[:len(a)]`` when a numpy buffer is given."""
-    if out is not None and isinstance(a, np.ndarray):
-        return np.matmul(a, b, out=out[: a.shape[0]])
-    return a @ b  # no buffer, another namespace, or a scipy.sparse block
-
-
-# --- activations of z = l @ W + b ----------------------------------------------
-
-
-def inplace_identity(Z, xp=np):
-    return Z
-
-
-def inplace_logistic(Z, xp=np):
-    # nonlin(x) = 1 / (1 + exp(-x)) = (1 + tanh(x / 2)) / 2, without overflow.
-    # On large blocks numpy's vectorised tanh form is ~9x faster than expit;
-    # on small ones, expit's single call has the least overhead.
-    if isinstance(Z, np.ndarray) and Z.size < 4096:
-        return expit(Z, out=Z)
-    Z *= 0.5
-    Z = _elementwise("tanh", Z, xp)
-    Z *= 0.5
-    Z += 0.5
-    return Z
-
-
-def inplace_tanh(Z, xp=np):
-    return _elementwise("tanh", Z, xp)
-
-
-def inplace_relu(Z, xp=np):
-    if isinstance(Z, np.ndarray):
-        return np.maximum(Z, 0, out=Z)
-    return xp.where(Z > 0, Z, xp.zeros_like(Z))
-
-
-def inplace_softmax(Z, xp=np):
-    Z -= xp.max(Z, axis=1, keepdims=True)
-    Z = _elementwise("exp", Z, xp)
-    Z /= xp.sum(Z, axis=1, keepdims=True)
-    return Z
+def relu(z, xp):
+    return xp.where(z > 0, z, xp.zeros_like(z))
 
 
 ACTIVATIONS = {
-    "identity": inplace_identity,
-    "logistic": inplace_logistic,
-    "tanh": inplace_tanh,
-    "relu": inplace_relu,
-    "softmax": inplace_softmax,
+    "identity": lambda z, xp: z,
+    "logistic": sigmoid,
+    "tanh": lambda z, xp: xp.tanh(z),
+    "relu": relu,
 }
 
-
-# --- derivatives, from the layer's output Z = act(z) --------------------------
-# As the tutorial's nonlin(l1, deriv=True): delta *= act'(z), computed from Z.
-# Z is no longer needed after this step of backprop and may be overwritten.
-
-
-def inplace_identity_derivative(Z, delta, xp=np):
-    return delta
-
-
-def inplace_logistic_derivative(Z, delta, xp=np):
-    delta *= Z  # d sigmoid / dz = Z * (1 - Z)
-    delta *= _one_minus(Z, xp)
-    return delta
-
-
-def inplace_tanh_derivative(Z, delta, xp=np):
-    Z *= Z  # d tanh / dz = 1 - Z**2
-    delta *= _one_minus(Z, xp)
-    return delta
-
-
-def inplace_relu_derivative(Z, delta, xp=np):
-    if isinstance(delta, np.ndarray):
-        delta[Z == 0] = 0
-        return delta
-    return xp.where(Z == 0, xp.zeros_like(delta), delta)
-
-
-DERIVATIVES = {
-    "identity": inplace_identity_derivative,
-    "logistic": inplace_logistic_derivative,
-    "tanh": inplace_tanh_derivative,
-    "relu": inplace_relu_derivative,
+# the tutorial's nonlin(l1, deriv=True): act'(z) from the layer's output a
+SLOPES = {
+    "identity": lambda a, xp: xp.ones_like(a),
+    "logistic": lambda a, xp: a * (1 - a),
+    "tanh": lambda a, xp: 1 - a * a,
+    "relu": lambda a, xp: xp.astype(a > 0, a.dtype),
 }
 
-
-# --- losses of the logits z, per sample, shape (n_samples,) -------------------
-# Computed from the output layer before its activation, in forms that neither
-# overflow nor take log(0).
+# --- losses of the logits z (n_rows, n_outputs), per row (n_rows,) ----------
 
 
-def softplus(z, xp=np):
+def softplus(z, xp):
     # log(1 + exp(z))
-    if isinstance(z, np.ndarray):
-        return np.logaddexp(0, z)
     return xp.logaddexp(xp.zeros_like(z), z)
 
 
-def log_sigmoid(z, xp=np):
+def log_sigmoid(z, xp):
     # log(1 / (1 + exp(-z))) = -softplus(-z)
     return -softplus(-z, xp)
 
 
-def logsumexp(z, xp=np):
+def logsumexp(z, xp):
     z_max = xp.max(z, axis=1, keepdims=True)
     return xp.log(xp.sum(xp.exp(z - z_max), axis=1)) + z_max[:, 0]
 
 
-def log_softmax(z, xp=np):
+def log_softmax(z, xp):
     return z - logsumexp(z, xp)[:, None]
 
 
-def log_loss_logistic(z, Y, xp=np):
-    # -y log p - (1 - y) log(1 - p) with p = sigmoid(z) equals softplus(z) - y z
+def softmax(z, xp):
+    e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
+    return e / xp.sum(e, axis=1, keepdims=True)
+
+
+def log_loss_logistic(z, Y, xp):
+    # -y log p - (1 - y) log(1 - p) with p = sigmoid(z) is softplus(z) - y z
     return xp.sum(softplus(z, xp) - Y * z, axis=1)
 
 
-def log_loss_softmax(z, Y, xp=np):
-    # -sum_k y_k log softmax(z)_k = logsumexp(z) - sum_k y_k z_k  (sum_k y_k = 1)
+def log_loss_softmax(z, Y, xp):
+    # -sum_k y_k log softmax(z)_k = logsumexp(z) - sum_k y_k z_k, as sum_k y_k = 1
     return logsumexp(z, xp) - xp.sum(Y * z, axis=1)
 
 
-def squared_error_logistic(z, Y, xp=np):
+def squared_error_logistic(z, Y, xp):
     # the tutorial's loss: 1/2 sum_k (y_k - sigmoid(z_k))**2
-    P = inplace_logistic(z * 1, xp)
-    return 0.5 * xp.sum((Y - P) ** 2, axis=1)
+    return 0.5 * xp.sum((Y - sigmoid(z, xp)) ** 2, axis=1)
 
 
-# (loss, output activation) -> per-sample loss of the logits
-LOSS_FUNCTIONS = {
+LOSSES = {
     ("log_loss", "logistic"): log_loss_logistic,
     ("log_loss", "softmax"): log_loss_softmax,
     ("squared_error", "logistic"): squared_error_logistic,
 }
 
+OUT_ACTIVATIONS = {"logistic": sigmoid, "softmax": softmax}
+
 
 def output_delta(P, Y, loss):
-    """dL/dz at the output layer for outputs P = out_act(z), in place in P."""
-    # log-loss with its matching link (sigmoid or softmax): dL/dz = p - y.
-    # squared error of sigmoid outputs: dL/dz = (p - y) * p * (1 - p), which is
-    # minus the tutorial's l2_delta = l2_error * nonlin(l2, deriv=True).
+    """dL/dz of one row's loss at the output layer, for outputs P = out_act(z)."""
     if loss == "squared_error":
-        P_slope = P * (1 - P)
-        P -= Y
-        P *= P_slope
-    else:
-        P -= Y
-    return P
+        # (p - y) * p * (1 - p): minus the tutorial's l2_error * nonlin(l2, True)
+        return (P - Y) * (P * (1 - P))
+    return P - Y  # log-loss with its own link, sigmoid or softmax
 
 
-# --- initial weights -----------------------------------------------------------
+# --- the output layer's probabilities, shared with the ONNX converter -------
 
 
-def init_uniform(random_state, fan_in, fan_out):
+def output_proba(z, out_activation, multilabel, xp):
+    """Class probabilities (n_rows, n_classes) of the logits (n_rows, n_outputs)."""
+    if out_activation == "softmax":
+        return softmax(z, xp)
+    if multilabel:
+        return sigmoid(z, xp)
+    if z.shape[1] == 1:
+        p = sigmoid(z, xp)  # binary: one logit for the positive class
+        return xp.concat([1 - p, p], axis=1)
+    return softmax(log_sigmoid(z, xp), xp)  # sigmoids normalised to sum to one
+
+
+def output_log_proba(z, out_activation, multilabel, xp):
+    """log of ``output_proba``, computed without log(0)."""
+    if out_activation == "softmax":
+        return log_softmax(z, xp)
+    if multilabel:
+        return log_sigmoid(z, xp)
+    if z.shape[1] == 1:
+        return xp.concat([log_sigmoid(-z, xp), log_sigmoid(z, xp)], axis=1)
+    return log_softmax(log_sigmoid(z, xp), xp)
+
+
+# --- initial weights ----------------------------------------------------------
+
+
+def init_uniform(random_state, fan_in, fan_out, activation="logistic"):
     """The tutorial's ``2 * np.random.random((fan_in, fan_out)) - 1``."""
     return 2 * random_state.random_sample((fan_in, fan_out)) - 1
 
@@ -194,117 +138,56 @@ def init_glorot_uniform(random_state, fan_in, fan_out, activation="logistic"):
     return random_state.uniform(-bound, bound, (fan_in, fan_out))
 
 
-# --- forward pass and backprop -------------------------------------------------
+INITS = {"glorot_uniform": init_glorot_uniform, "uniform": init_uniform}
+
+# --- the network: forward pass and backprop of one block of rows ------------
 
 
-class Workspace:
-    """Reusable numpy buffers for the layers and deltas of blocks of ``rows`` rows.
+@dataclass(frozen=True)
+class Network:
+    """What a network computes; its weights are passed to every call."""
 
-    A numpy-only speed-up: backprop writes into these instead of allocating
-    (n_rows, fan_out) arrays for every layer of every block.
-    """
+    activation: str = "logistic"  # hidden layers
+    out_activation: str = "softmax"  # 'logistic' or 'softmax'
+    loss: str = "log_loss"  # 'log_loss' or 'squared_error'
 
-    def __init__(self, layer_units, rows, dtype):
-        widths = layer_units[1:]
-        self.layers = [np.empty((rows, w), dtype=dtype) for w in widths]
-        self.deltas = [np.empty((rows, w), dtype=dtype) for w in widths]
+    def forward(self, coefs, intercepts, X, xp):
+        """[l0, l1, ..., z]: the input, each hidden layer, the output logits."""
+        layers = [X]
+        for i, (W, b) in enumerate(zip(coefs, intercepts)):
+            z = layers[-1] @ W  # (n_rows, fan_out)
+            if b is not None:
+                z = z + b
+            is_output = i == len(coefs) - 1
+            layers.append(z if is_output else ACTIVATIONS[self.activation](z, xp))
+        return layers
 
+    def loss_per_row(self, z, Y, xp):
+        """L_i of the logits z and the target rows Y, both (n_rows, n_outputs)."""
+        return LOSSES[self.loss, self.out_activation](z, Y, xp)
 
-def forward(coefs, intercepts, X, activation, buffers=None, xp=np):
-    """Activations of every layer: [l1, l2, ..., output], each (n_samples, fan_out).
+    def weighted_loss(self, coefs, intercepts, X, Y, weights, xp):
+        """sum_i weights[i] * L_i over one block of rows."""
+        z = self.forward(coefs, intercepts, X, xp)[-1]
+        return float(xp.sum(weights * self.loss_per_row(z, Y, xp)))
 
-    The output layer is returned as logits z, before the output activation, so
-    that losses can be computed stably from them.
-    """
-    layers = []
-    l_prev = X
-    last = len(coefs) - 1
-    for i, (W, b) in enumerate(zip(coefs, intercepts)):
-        z = matmul_into(l_prev, W, None if buffers is None else buffers[i])
-        if b is not None:
-            z += b
-        if i < last:
-            z = ACTIVATIONS[activation](z, xp)
-        layers.append(z)
-        l_prev = z
-    return layers
+    def loss_and_gradient(self, coefs, intercepts, X, Y, weights, xp):
+        """sum_i weights[i] * L_i over one block of rows, and its gradient.
 
-
-def weighted_loss(
-    coefs, intercepts, X, Y, weights, activation, out_activation, loss, xp=np
-):
-    """sum_i weights[i] * loss_i over one block of rows, without the gradient."""
-    z_out = forward(coefs, intercepts, X, activation, xp=xp)[-1]
-    return float(xp.sum(weights * LOSS_FUNCTIONS[loss, out_activation](z_out, Y, xp)))
-
-
-def loss_and_gradient(
-    coefs,
-    intercepts,
-    X,
-    Y,
-    weights,
-    activation,
-    out_activation,
-    loss,
-    coef_grads,
-    intercept_grads,
-    workspace=None,
-    xp=np,
-):
-    """Weighted summed loss of one block of rows, and its gradient added in place.
-
-    Parameters
-    ----------
-    coefs, intercepts : lists of arrays, (fan_in, fan_out) and (fan_out,) or None
-    X : (n_rows, n_features) array or scipy.sparse matrix
-    Y : (n_rows, n_outputs) target matrix
-    weights : (n_rows,) per-row weights, already divided by the total weight,
-        so that summing over all blocks gives the weighted mean loss.
-    coef_grads, intercept_grads : gradient accumulators, same shapes as the
-        parameters (intercept_grads entries None where intercepts are None).
-    workspace : Workspace or None
-        numpy buffers to compute in, for blocks of at most its number of rows.
-    xp : the arrays' Array API namespace.
-
-    Returns
-    -------
-    loss : float, sum_i weights[i] * loss_i over the block's rows.
-    """
-    layer_buffers = None if workspace is None else workspace.layers
-    delta_buffers = [None] * len(coefs) if workspace is None else workspace.deltas
-    layers = forward(coefs, intercepts, X, activation, layer_buffers, xp)
-    z_out = layers[-1]
-    per_row = LOSS_FUNCTIONS[loss, out_activation](z_out, Y, xp)
-    block_loss = float(xp.sum(weights * per_row))
-    P = ACTIVATIONS[out_activation](z_out, xp)
-    delta = output_delta(P, Y, loss)  # (n_rows, n_outputs), dL_i/dz
-    delta *= weights[:, None]
-    # backprop: delta of layer i+1 -> gradient of syn_i -> delta of layer i
-    for i in range(len(coefs) - 1, -1, -1):
-        l_in = X if i == 0 else layers[i - 1]
-        coef_grads[i] += l_in.T @ delta  # syn_i += l_i.T.dot(l_{i+1}_delta)
-        if intercept_grads[i] is not None:
-            intercept_grads[i] += xp.sum(delta, axis=0)
-        if i > 0:
-            # l_i_error = l_{i+1}_delta.dot(syn_i.T); l_i_delta = l_i_error * act'(l_i)
-            delta = matmul_into(delta, coefs[i].T, delta_buffers[i - 1])
-            delta = DERIVATIVES[activation](layers[i - 1], delta, xp)
-    return block_loss
-
-
-def predict_logits(coefs, intercepts, X, activation, xp=np):
-    """Output layer before its activation, (n_samples, n_outputs)."""
-    return forward(coefs, intercepts, X, activation, xp=xp)[-1]
-
-
-def add_l2_penalty(coefs, coef_grads, alpha, xp=np):
-    """Add alpha/2 * sum ||W||**2 to the loss and alpha * W to its gradient.
-
-    ``alpha`` is already divided by the total sample weight.
-    """
-    penalty = 0.0
-    for W, W_grad in zip(coefs, coef_grads):
-        penalty += 0.5 * alpha * float(xp.sum(W * W))
-        W_grad += alpha * W
-    return penalty
+        Returns the loss, then lists of dloss/dW and dloss/db per layer
+        (None where the layer has no bias).
+        """
+        layers = self.forward(coefs, intercepts, X, xp)
+        z = layers[-1]
+        loss = float(xp.sum(weights * self.loss_per_row(z, Y, xp)))
+        P = OUT_ACTIVATIONS[self.out_activation](z, xp)
+        delta = output_delta(P, Y, self.loss) * weights[:, None]  # l2_delta
+        coef_grads, intercept_grads = [], []
+        for i in range(len(coefs) - 1, -1, -1):
+            coef_grads.insert(0, layers[i].T @ delta)  # l_i.T.dot(l_{i+1}_delta)
+            has_bias = intercepts[i] is not None
+            intercept_grads.insert(0, xp.sum(delta, axis=0) if has_bias else None)
+            if i > 0:
+                error = delta @ coefs[i].T  # l_i_error = l_{i+1}_delta.dot(syn_i.T)
+                delta = error * SLOPES[self.activation](layers[i], xp)  # l_i_delta
+        return loss, coef_grads, intercept_grads

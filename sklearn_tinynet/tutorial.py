@@ -99,3 +99,46 @@ def tutorial_classifier(n_updates, hidden_layer_sizes=(4,), init=cavar_init):
         early_stopping=False,
         random_state=1,
     )
+
+
+def tutorial_loop(X, y, weights, n_updates):
+    """The tutorials' own loop: summed updates, sigmoid everywhere, no biases.
+
+    The readable reference that ``TinyNetClassifier`` is tested against:
+    ``tutorial_classifier(n_updates)`` gives the same weights.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The input rows, the tutorial's ``l0``.
+    y : ndarray of shape (n_samples,)
+        The 0/1 targets.
+    weights : list of ndarray
+        Initial ``syn0, syn1, ...``, of shapes (fan_in, fan_out); not modified.
+    n_updates : int
+        Number of full-batch updates.
+
+    Returns
+    -------
+    syn : list of ndarray
+        The weights after ``n_updates`` updates.
+    """
+
+    def nonlin(x, deriv=False):
+        if deriv:
+            return x * (1 - x)
+        return 1 / (1 + np.exp(-x))
+
+    y = y.reshape(-1, 1)
+    syn = [w.copy() for w in weights]
+    for _ in range(n_updates):
+        layers = [X]  # [l0, l1, ..., output]
+        for w in syn:
+            layers.append(nonlin(layers[-1].dot(w)))  # l_{i+1} = nonlin(l_i.dot(syn_i))
+        # l2_delta = l2_error * nonlin(l2, deriv=True), with l2_error = y - l2
+        delta = (y - layers[-1]) * nonlin(layers[-1], deriv=True)
+        for i in range(len(syn) - 1, -1, -1):
+            error = delta.dot(syn[i].T)  # l_i_error = l_{i+1}_delta.dot(syn_i.T)
+            syn[i] += layers[i].T.dot(delta)  # syn_i += l_i.T.dot(l_{i+1}_delta)
+            delta = error * nonlin(layers[i], deriv=True)  # l_i_delta
+    return syn

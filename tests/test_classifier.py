@@ -302,31 +302,6 @@ def test_early_stopping_keeps_best_validation_weights():
         np.testing.assert_array_equal(W, W_refit)
 
 
-def test_early_stopping_split_follows_row_content():
-    from sklearn_tinynet._classifier import _validation_mask
-
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(400, 3))
-    Y = rng.randint(0, 2, size=(400, 1)).astype(float)
-    w = np.ones(400)
-    mask = _validation_mask(X, Y, w, 0.25, seed=7)
-    assert 0.15 < mask.mean() < 0.35
-    # duplicates land on the same side, and row order does not matter
-    X2, Y2 = np.r_[X, X[:50]], np.r_[Y, Y[:50]]
-    mask2 = _validation_mask(X2, Y2, np.ones(450), 0.25, seed=7)
-    np.testing.assert_array_equal(mask2[400:], mask[:50])
-    order = rng.permutation(400)
-    mask_ordered = _validation_mask(X[order], Y[order], w, 0.25, 7)
-    np.testing.assert_array_equal(mask_ordered, mask[order])
-    assert not np.array_equal(_validation_mask(X, Y, w, 0.25, seed=8), mask)
-    mask_sparse = _validation_mask(sp.csr_matrix(X), Y, w, 0.25, 7)
-    np.testing.assert_array_equal(mask_sparse, mask)
-    # rows of zero weight are never held out; some row always is
-    w[mask] = 0
-    assert not _validation_mask(X, Y, w, 0.25, 7)[mask].any()
-    assert _validation_mask(X, Y, w, 1e-9, 7).sum() == 1
-
-
 def test_partial_fit_is_one_update_with_momentum_state():
     X, y = make_blobs(n_samples=50, centers=3, random_state=0)
     params = dict(hidden_layer_sizes=(4,), solver="gd", momentum=0.9, random_state=0)

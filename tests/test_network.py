@@ -1,11 +1,13 @@
-"""The network's math against finite differences and direct formulas."""
+"""The network's math against finite differences, textbook formulas and the tutorial."""
 
 import numpy as np
 import pytest
 from scipy.special import expit
 
 from sklearn_tinynet import _network
-from sklearn_tinynet._solvers import FlatNetwork
+from sklearn_tinynet._engine import LocalEngine, ParameterLayout
+from sklearn_tinynet.tutorial import Y_XOR, cavar_init, tutorial_loop
+from sklearn_tinynet.tutorial import X as X_TUTORIAL
 
 OUTPUTS = [
     # (loss, out_activation, target kind)
@@ -29,10 +31,8 @@ def make_problem(kind, n_samples=13, n_features=4, seed=0):
     return X, Y
 
 
-def random_network(X, Y, hidden, fit_intercept, seed=1):
-    net = FlatNetwork([X.shape[1], *hidden, Y.shape[1]], fit_intercept, np.float64)
-    net.theta[:] = np.random.RandomState(seed).normal(scale=0.7, size=net.theta.size)
-    return net
+def random_theta(layout, seed=1):
+    return np.random.RandomState(seed).normal(scale=0.7, size=layout.size)
 
 
 def finite_difference_gradient(f, theta, eps=1e-6):
@@ -40,9 +40,9 @@ def finite_difference_gradient(f, theta, eps=1e-6):
     for j in range(theta.size):
         saved = theta[j]
         theta[j] = saved + eps
-        up = f()
+        up = f(theta)
         theta[j] = saved - eps
-        down = f()
+        down = f(theta)
         theta[j] = saved
         grad[j] = (up - down) / (2 * eps)
     return grad
@@ -60,38 +60,55 @@ def test_gradient_matches_finite_differences(
     weights = np.random.RandomState(2).uniform(0, 3, X.shape[0]) if weighted else None
     weights = np.ones(X.shape[0]) if weights is None else weights
     weights /= weights.sum()
-    net = random_network(X, Y, hidden, fit_intercept=True)
-
-    def loss_value():
-        return net.loss_and_gradient(
-            X, Y, weights, activation, out_activation, loss, alpha
+    layout = ParameterLayout([X.shape[1], *hidden, Y.shape[1]], True)
+    net = _network.Network(activation, out_activation, loss)
+    theta = random_theta(layout)
+    for inplace in (True, False):
+        engine = LocalEngine(net, layout, X, Y, weights, alpha=alpha, inplace=inplace)
+        analytic = engine.loss_and_gradient(theta)[1].copy()
+        numeric = finite_difference_gradient(
+            lambda t, engine=engine: engine.loss_and_gradient(t)[0], theta
         )
-
-    loss_value()
-    analytic = net.grad.copy()
-    numeric = finite_difference_gradient(loss_value, net.theta)
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
 
 
-def test_gradient_without_intercepts_and_in_blocks():
+def test_gradient_without_intercepts():
     X, Y = make_problem("multiclass", n_samples=50)
     weights = np.full(50, 1 / 50)
-    net = random_network(X, Y, (6,), fit_intercept=False)
-    args = (X, Y, weights, "logistic", "softmax", "log_loss", 0.1)
-    loss_one_block = net.loss_and_gradient(*args)
-    grad_one_block = net.grad.copy()
+    layout = ParameterLayout([4, 6, 3], fit_intercept=False)
+    assert layout.size == 4 * 6 + 6 * 3
+    engine = LocalEngine(_network.Network(), layout, X, Y, weights, alpha=0.1)
+    theta = random_theta(layout)
+    grad = engine.loss_and_gradient(theta)[1].copy()
     numeric = finite_difference_gradient(
-        lambda: net.loss_and_gradient(*args), net.theta
+        lambda t: engine.loss_and_gradient(t)[0], theta
     )
-    np.testing.assert_allclose(grad_one_block, numeric, rtol=1e-5, atol=1e-8)
-    # blocks of 7 rows, in 8 lanes on 3 threads, sum to the same loss and gradient
-    net.block_rows, net.n_threads = 7, 3
-    loss_blocks = net.loss_and_gradient(*args)
-    assert loss_blocks == pytest.approx(loss_one_block, rel=1e-12)
-    np.testing.assert_allclose(net.grad, grad_one_block, rtol=1e-12, atol=1e-15)
-    assert net.loss(*args[:-1]) == pytest.approx(
-        loss_one_block - 0.05 * sum(float((W**2).sum()) for W in net.coefs)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_forward_returns_the_tutorials_layers():
+    # layers[i] is the tutorial's l_i: l0 = X, l1 = nonlin(l0.dot(syn0)), ...
+    rs = np.random.RandomState(1)
+    syn0, syn1 = cavar_init(rs, 3, 4), cavar_init(rs, 4, 1)
+    layers = _network.Network().forward([syn0, syn1], [None, None], X_TUTORIAL, np)
+    assert len(layers) == 3 and layers[0] is X_TUTORIAL
+    np.testing.assert_allclose(layers[1], expit(X_TUTORIAL @ syn0), rtol=1e-14)
+    np.testing.assert_allclose(layers[2], layers[1] @ syn1, rtol=1e-14)  # logits
+
+
+def test_backprop_matches_the_tutorial_loop():
+    # one summed update of the tutorial is minus n times the mean-loss gradient
+    rs = np.random.RandomState(1)
+    weights = [cavar_init(rs, 3, 4), cavar_init(rs, 4, 1)]
+    after = tutorial_loop(X_TUTORIAL, Y_XOR, weights, 1)
+    net = _network.Network("logistic", "logistic", "squared_error")
+    n = len(Y_XOR)
+    loss, coef_grads, intercept_grads = net.loss_and_gradient(
+        weights, [None, None], X_TUTORIAL, Y_XOR[:, None], np.full(n, 1 / n), np
     )
+    assert intercept_grads == [None, None]
+    for W, W_after, grad in zip(weights, after, coef_grads):
+        np.testing.assert_allclose(W - n * grad, W_after, rtol=1e-12)
 
 
 def test_losses_equal_their_textbook_forms():
@@ -100,41 +117,57 @@ def test_losses_equal_their_textbook_forms():
     Y = np.eye(3)[rng.randint(0, 3, 20)]
     p = expit(z)
     expected = -(Y * np.log(p) + (1 - Y) * np.log(1 - p)).sum(axis=1)
-    np.testing.assert_allclose(_network.log_loss_logistic(z, Y), expected)
+    np.testing.assert_allclose(_network.log_loss_logistic(z, Y, np), expected)
     softmax = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(
-        _network.log_loss_softmax(z, Y), -(Y * np.log(softmax)).sum(axis=1)
+        _network.log_loss_softmax(z, Y, np), -(Y * np.log(softmax)).sum(axis=1)
     )
     np.testing.assert_allclose(
-        _network.squared_error_logistic(z, Y), 0.5 * ((Y - p) ** 2).sum(axis=1)
+        _network.squared_error_logistic(z, Y, np), 0.5 * ((Y - p) ** 2).sum(axis=1)
     )
+    np.testing.assert_allclose(_network.sigmoid(z, np), p, rtol=1e-12)
+    np.testing.assert_allclose(_network.softmax(z, np), softmax, rtol=1e-14)
 
 
 def test_losses_stay_finite_for_huge_logits():
     z = np.array([[1e300, -1e300, 0.0], [-800.0, 800.0, 0.0]])
     Y = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
     with np.errstate(over="raise", divide="raise", invalid="raise"):
-        logistic = _network.log_loss_logistic(z, Y)
-        softmax = _network.log_loss_softmax(z[1:], Y[1:])
-        log_p = _network.log_sigmoid(z)
-        log_q = _network.log_softmax(z[1:])
+        logistic = _network.log_loss_logistic(z, Y, np)
+        softmax = _network.log_loss_softmax(z[1:], Y[1:], np)
+        log_p = _network.log_sigmoid(z, np)
+        log_q = _network.log_softmax(z[1:], np)
+        p = _network.sigmoid(z, np)
     # wrong by 1e300 and by 800: large but finite, never inf or nan
     assert logistic[0] == pytest.approx(2e300)
     assert logistic[1] == pytest.approx(1600 + np.log(2))
     assert softmax[0] == pytest.approx(1600)
     assert np.isfinite(log_p).all() and np.isfinite(log_q).all()
+    np.testing.assert_array_equal(p, [[1, 0, 0.5], [0, 1, 0.5]])
 
 
 @pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
-def test_derivatives_from_outputs(activation):
+def test_slopes_from_outputs(activation):
     z = np.linspace(-3, 3, 13).reshape(1, -1) + 0.05  # away from relu's kink
     eps = 1e-6
-    up, down, out = z + eps, z - eps, z.copy()
-    for a in (up, down, out):
-        _network.ACTIVATIONS[activation](a)
-    delta = np.ones_like(z)
-    _network.DERIVATIVES[activation](out, delta)
-    np.testing.assert_allclose(delta, (up - down) / (2 * eps), rtol=1e-6, atol=1e-9)
+    act = _network.ACTIVATIONS[activation]
+    slope = _network.SLOPES[activation](act(z, np), np)
+    numeric = (act(z + eps, np) - act(z - eps, np)) / (2 * eps)
+    np.testing.assert_allclose(slope, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("multilabel, n_outputs", [(False, 1), (True, 3), (False, 3)])
+def test_log_proba_is_the_log_of_proba(multilabel, n_outputs):
+    z = np.random.RandomState(0).normal(scale=4, size=(30, n_outputs))
+    for out_activation in ("logistic", "softmax") if n_outputs > 1 else ("logistic",):
+        if multilabel and out_activation == "softmax":
+            continue
+        proba = _network.output_proba(z, out_activation, multilabel, np)
+        log_proba = _network.output_log_proba(z, out_activation, multilabel, np)
+        np.testing.assert_allclose(np.exp(log_proba), proba, rtol=1e-12)
+        if not multilabel:
+            np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-14)
+            assert proba.shape == (30, max(n_outputs, 2))
 
 
 def test_inits():
@@ -143,7 +176,8 @@ def test_inits():
     np.testing.assert_array_equal(
         W, 2 * np.random.RandomState(1).random_sample((3, 1)) - 1
     )
-    W = _network.init_glorot_uniform(np.random.RandomState(0), 400, 100, "logistic")
-    bound = np.sqrt(2 / 500)
-    assert W.shape == (400, 100) and np.abs(W).max() <= bound
-    assert np.abs(W).max() > 0.99 * bound
+    for activation, factor in [("logistic", 2), ("tanh", 6), ("relu", 6)]:
+        W = _network.init_glorot_uniform(np.random.RandomState(0), 400, 100, activation)
+        bound = np.sqrt(factor / 500)
+        assert W.shape == (400, 100) and np.abs(W).max() <= bound
+        assert np.abs(W).max() > 0.99 * bound

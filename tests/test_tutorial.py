@@ -16,29 +16,8 @@ from sklearn_tinynet.tutorial import (
     X,
     cavar_init,
     tutorial_classifier,
+    tutorial_loop,
 )
-
-
-def tutorial_loop(X, y, weights, n_updates):
-    """The tutorials' loop: summed updates, sigmoid everywhere, no biases."""
-
-    def nonlin(x, deriv=False):
-        if deriv:
-            return x * (1 - x)
-        return 1 / (1 + np.exp(-x))
-
-    y = y.reshape(-1, 1)
-    syn = [w.copy() for w in weights]
-    for _ in range(n_updates):
-        layers = [X]
-        for w in syn:
-            layers.append(nonlin(layers[-1].dot(w)))
-        delta = (y - layers[-1]) * nonlin(layers[-1], deriv=True)
-        for i in range(len(syn) - 1, -1, -1):
-            error = delta.dot(syn[i].T)
-            syn[i] += layers[i].T.dot(delta)
-            delta = error * nonlin(layers[i], deriv=True)
-    return syn
 
 
 def initial_weights(hidden_layer_sizes):

@@ -1,0 +1,63 @@
+"""The numpy speed-ups give the plain math's numbers."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from test_network import OUTPUTS, make_problem
+
+from sklearn_tinynet import _inplace, _network
+from sklearn_tinynet._engine import LocalEngine, ParameterLayout
+
+
+@pytest.mark.parametrize("size", [12, 2 * _inplace.EXPIT_MAX_SIZE])
+def test_sigmoid_and_softmax(size):
+    z = np.random.RandomState(0).normal(scale=5, size=(size // 4, 4))
+    np.testing.assert_allclose(
+        _inplace.sigmoid(z.copy()), _network.sigmoid(z, np), rtol=1e-15, atol=1e-300
+    )
+    np.testing.assert_allclose(
+        _inplace.softmax(z.copy()), _network.softmax(z, np), rtol=1e-14
+    )
+
+
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
+def test_activations_and_slopes(activation):
+    z = np.random.RandomState(0).normal(size=(6, 5))
+    a = _network.ACTIVATIONS[activation](z, np)
+    np.testing.assert_allclose(
+        _inplace.ACTIVATIONS[activation](z.copy()), a, rtol=1e-15, atol=1e-300
+    )
+    delta = np.random.RandomState(1).normal(size=z.shape)
+    np.testing.assert_allclose(
+        _inplace.MULTIPLY_BY_SLOPE[activation](a.copy(), delta.copy()),
+        delta * _network.SLOPES[activation](a, np),
+        rtol=1e-15,
+    )
+
+
+@pytest.mark.parametrize("loss, out_activation, kind", OUTPUTS)
+@pytest.mark.parametrize("hidden", [(), (5,), (4, 3)])
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_engine_gives_the_same_numbers_with_and_without_speed_ups(
+    loss, out_activation, kind, hidden, activation, sparse
+):
+    X, Y = make_problem(kind, n_samples=700, n_features=6)
+    X = sp.csr_matrix(np.where(X > 0.5, X, 0)) if sparse else X
+    weights = np.random.RandomState(2).uniform(0, 3, X.shape[0])
+    weights /= weights.sum()
+    layout = ParameterLayout([X.shape[1], *hidden, Y.shape[1]], True)
+    net = _network.Network(activation, out_activation, loss)
+    theta = np.random.RandomState(1).normal(scale=0.7, size=layout.size)
+    results = []
+    for inplace in (True, False):
+        engine = LocalEngine(
+            net, layout, X, Y, weights, alpha=0.1, inplace=inplace, block_rows=100
+        )
+        with engine:
+            loss_value, grad = engine.loss_and_gradient(theta)
+        results.append((loss_value, grad.copy(), engine.loss(theta)))
+    (fast_loss, fast_grad, fast_val), (loss_value, grad, val) = results
+    assert fast_loss == pytest.approx(loss_value, rel=1e-13)
+    assert fast_val == pytest.approx(val, rel=1e-13)
+    np.testing.assert_allclose(fast_grad, grad, rtol=1e-11, atol=1e-15)
