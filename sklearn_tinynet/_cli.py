@@ -13,6 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ._classifier import TinyNetClassifier
+from ._compat import STANDARD_SCALER_TYPE
 
 
 class CommandError(Exception):
@@ -154,7 +155,7 @@ def _trusted(untrusted):
     allowed = {
         "sklearn_tinynet.TinyNetClassifier",
         "sklearn.pipeline.Pipeline",
-        "sklearn.preprocessing._data.StandardScaler",
+        STANDARD_SCALER_TYPE,
     }
     unexpected = [t for t in untrusted if t not in allowed]
     if unexpected:

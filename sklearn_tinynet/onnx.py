@@ -1,8 +1,9 @@
 """ONNX export: ``import sklearn_tinynet.onnx`` registers a converter with skl2onnx.
 
 After the import, ``skl2onnx.to_onnx`` converts a fitted ``TinyNetClassifier``,
-alone or inside a pipeline. The graph is the forward pass of ``_network``:
-``l = act(l @ W + b)`` for every hidden layer, then the output activation.
+alone or inside a pipeline. The graph is ``_network``'s own forward pass and
+output probabilities, run over ONNX operators instead of arrays: the same
+code computes ``predict_proba`` and the exported model.
 Needs the ``onnx`` extra: ``pip install "sklearn-tinynet[onnx]"``.
 """
 
@@ -12,22 +13,27 @@ try:
     from onnx import TensorProto
     from skl2onnx import update_registered_converter
     from skl2onnx.algebra.onnx_ops import (
+        OnnxAbs,
         OnnxAdd,
         OnnxArgMax,
         OnnxArrayFeatureExtractor,
         OnnxCast,
         OnnxConcat,
         OnnxDiv,
+        OnnxExp,
         OnnxGreater,
         OnnxIdentity,
+        OnnxLog,
         OnnxMatMul,
+        OnnxMax,
+        OnnxMul,
+        OnnxNeg,
+        OnnxReduceMaxApi18,
         OnnxReduceSumApi11,
-        OnnxRelu,
         OnnxReshape,
-        OnnxSigmoid,
-        OnnxSoftmax,
         OnnxSub,
         OnnxTanh,
+        OnnxWhere,
     )
     from skl2onnx.common.data_types import Int64TensorType, guess_numpy_type
     from skl2onnx.common.shape_calculator import (
@@ -38,16 +44,112 @@ except ImportError as error:  # pragma: no cover - exercised without the extra
         "ONNX export needs skl2onnx and onnx: pip install 'sklearn-tinynet[onnx]'"
     ) from error
 
+from . import _network
 from ._classifier import TinyNetClassifier
 
 __all__ = ["convert_tinynet_classifier", "tinynet_classifier_shapes"]
 
-_HIDDEN_ACTIVATIONS = {
-    "logistic": OnnxSigmoid,
-    "tanh": OnnxTanh,
-    "relu": OnnxRelu,
-    "identity": None,
-}
+
+class _OnnxArray:
+    """An ONNX node that ``_network`` computes with as if it were an array."""
+
+    def __init__(self, node, n_columns, xp):
+        self.node, self.shape, self.xp = node, (None, n_columns), xp
+
+    def _new(self, node, n_columns=None):
+        return _OnnxArray(
+            node, self.shape[1] if n_columns is None else n_columns, self.xp
+        )
+
+    def _binary(self, op, other, swap=False):
+        other = self.xp.operand(other)
+        return self._new(op(other, self.node) if swap else op(self.node, other))
+
+    def __matmul__(self, W):
+        return self._new(
+            self.xp.op(OnnxMatMul, self.node, self.xp.operand(W)), W.shape[1]
+        )
+
+    def __add__(self, other):
+        return self._binary(self.xp.partial(OnnxAdd), other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return self._binary(self.xp.partial(OnnxSub), other)
+
+    def __rsub__(self, other):
+        return self._binary(self.xp.partial(OnnxSub), other, swap=True)
+
+    def __mul__(self, other):
+        return self._binary(self.xp.partial(OnnxMul), other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return self._binary(self.xp.partial(OnnxDiv), other)
+
+    def __neg__(self):
+        return self._new(self.xp.op(OnnxNeg, self.node))
+
+    def __gt__(self, other):
+        return self._binary(self.xp.partial(OnnxGreater), other)
+
+
+class _OnnxNamespace:
+    """The few Array API functions that ``_network``'s forward pass and output
+    probabilities use, as ONNX operators of one opset and float type."""
+
+    def __init__(self, opset, dtype):
+        self.opset, self.dtype = opset, dtype
+
+    def op(self, operator, *inputs, **attributes):
+        return operator(*inputs, op_version=self.opset, **attributes)
+
+    def partial(self, operator):
+        return lambda *inputs: self.op(operator, *inputs)
+
+    def operand(self, value):
+        if isinstance(value, _OnnxArray):
+            return value.node
+        return np.asarray(value, dtype=self.dtype).reshape(np.shape(value) or (1,))
+
+    def _unary(self, operator, x):
+        return x._new(self.op(operator, x.node))
+
+    def tanh(self, x):
+        return self._unary(OnnxTanh, x)
+
+    def exp(self, x):
+        return self._unary(OnnxExp, x)
+
+    def log(self, x):
+        return self._unary(OnnxLog, x)
+
+    def abs(self, x):
+        return self._unary(OnnxAbs, x)
+
+    def max(self, x, axis, keepdims):
+        return x._new(self.op(OnnxReduceMaxApi18, x.node, axes=[axis], keepdims=1), 1)
+
+    def sum(self, x, axis, keepdims):
+        return x._new(self.op(OnnxReduceSumApi11, x.node, axes=[axis], keepdims=1), 1)
+
+    def concat(self, arrays, axis):
+        nodes = [a.node for a in arrays]
+        n_columns = sum(a.shape[1] for a in arrays)
+        return arrays[0]._new(self.op(OnnxConcat, *nodes, axis=axis), n_columns)
+
+    def zeros_like(self, x):
+        return x._new(np.zeros(1, dtype=self.dtype))  # broadcast by every operator
+
+    def where(self, condition, x, y):
+        return x._new(self.op(OnnxWhere, condition.node, x.node, y.node))
+
+    def logaddexp(self, x, y):
+        # max(x, y) + log(1 + exp(-|x - y|))
+        larger = x._new(self.op(OnnxMax, x.node, y.node))
+        return larger + self.log(self.exp(-self.abs(x - y)) + 1)
 
 
 def tinynet_classifier_shapes(operator):
@@ -73,39 +175,13 @@ def convert_tinynet_classifier(scope, operator, container):
     label_out, proba_out = operator.outputs
     dtype = guess_numpy_type(operator.inputs[0].type)
 
-    layer = operator.inputs[0]
-    last = len(model.coefs_) - 1
-    for i, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
-        z = OnnxAdd(
-            OnnxMatMul(layer, W.astype(dtype), op_version=opv),
-            b.astype(dtype),
-            op_version=opv,
-        )
-        activation = _HIDDEN_ACTIVATIONS[model.activation]
-        layer = activation(z, op_version=opv) if i < last and activation else z
-    logits = layer  # (N, n_outputs)
-
-    if model.out_activation_ == "softmax":
-        proba = OnnxSoftmax(logits, axis=1, op_version=opv)
-    elif model._multilabel:
-        proba = OnnxSigmoid(logits, op_version=opv)
-    elif model.n_outputs_ == 1:
-        # binary: [1 - p, p]
-        p = OnnxSigmoid(logits, op_version=opv)
-        proba = OnnxConcat(
-            OnnxSub(np.array([1], dtype=dtype), p, op_version=opv),
-            p,
-            axis=1,
-            op_version=opv,
-        )
-    else:
-        # squared_error, multiclass: sigmoids normalised to sum to one
-        p = OnnxSigmoid(logits, op_version=opv)
-        proba = OnnxDiv(
-            p,
-            OnnxReduceSumApi11(p, axes=[1], keepdims=1, op_version=opv),
-            op_version=opv,
-        )
+    xp = _OnnxNamespace(opv, dtype)
+    X = _OnnxArray(operator.inputs[0], model.n_features_in_, xp)
+    net = _network.Network(model.activation, model.out_activation_, model.loss)
+    logits = net.forward(model.coefs_, model.intercepts_, X, xp)[-1]
+    proba = _network.output_proba(
+        logits, model.out_activation_, model._multilabel, xp
+    ).node
 
     if model._multilabel:
         label = OnnxCast(

@@ -78,3 +78,16 @@ def test_inside_a_pipeline():
     pipe = make_pipeline(StandardScaler(), TinyNetClassifier((8,), random_state=0))
     pipe.fit(X_MULTI * 10 + 3, y_multi)
     assert_same_as_sklearn(pipe, X_MULTI * 10 + 3)
+
+
+@pytest.mark.parametrize("activation", ["relu", "logistic"])
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
+def test_huge_inputs_give_the_same_finite_probabilities(activation, loss):
+    # the graph runs _network's stable formulas, not naive ones
+    model = TinyNetClassifier(
+        (5,), activation=activation, loss=loss, max_iter=30, random_state=0
+    ).fit(X_MULTI, y_multi)
+    X_huge = (X_MULTI * 1e30).astype(np.float32)
+    _, proba = run_onnx(model, X_huge)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba, model.predict_proba(X_huge), atol=1e-6)
