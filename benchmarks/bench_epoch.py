@@ -24,7 +24,7 @@ import numpy as np
 from _common import RESULTS, median_times, print_table, quietly, write_json
 from sklearn.neural_network import MLPClassifier
 
-from sklearn_tinynet import TinyNetClassifier, _solvers
+from sklearn_tinynet import TinyNetClassifier, _engine
 
 SHAPES = {"main": (100, 100, 10), "narrow": (10, 16, 2), "wide": (784, 256, 10)}
 
@@ -128,8 +128,8 @@ def measure(n, d, h, k, dtype, epochs, repeats, with_mlp=True):
             h,
             k,
             epochs,
-            _solvers.FlatNetwork([d, h, k], True, dtype).rows_per_block(n),
-            _solvers.effective_n_threads(None),
+            _engine.rows_per_block(n, [d, h, k]),
+            _engine.effective_n_threads(None),
         ),
     }
     if with_mlp:

@@ -120,18 +120,18 @@ def target_block(targets, rows, n_outputs, dtype, xp=np):
     ``targets`` is that matrix (multilabel), or a vector of class codes that
     is expanded here one block at a time to keep memory bounded.
     """
-    if isinstance(targets, np.ndarray):
-        xp = np
-        classes = np.arange(n_outputs)
-    else:
-        classes = xp.arange(n_outputs, device=targets.device)
-    if targets.ndim == 2:
-        return xp.astype(targets[rows, ...], dtype)
-    codes = targets[rows]
-    if n_outputs == 1:
-        return xp.astype(codes[:, None], dtype)
-    classes = xp.astype(classes, codes.dtype)
-    return xp.astype(codes[:, None] == classes[None, :], dtype)  # one-hot
+    block = targets[rows, ...]
+    if block.ndim == 1 and n_outputs > 1:  # class codes, one-hot encoded
+        if isinstance(block, np.ndarray):
+            block = block[:, None] == np.arange(n_outputs)[None, :]
+        else:
+            classes = xp.arange(n_outputs, dtype=block.dtype, device=block.device)
+            block = block[:, None] == classes[None, :]
+    elif block.ndim == 1:
+        block = block[:, None]
+    if isinstance(block, np.ndarray):
+        return block.astype(dtype)
+    return xp.astype(block, dtype)
 
 
 class LocalEngine:

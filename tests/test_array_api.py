@@ -4,16 +4,22 @@ import os
 
 import numpy as np
 import pytest
+import scipy
 from sklearn import config_context
 from sklearn.datasets import make_classification
-from sklearn.utils._array_api import move_estimator_to
 
 from sklearn_tinynet import TinyNetClassifier
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("SCIPY_ARRAY_API") != "1",
-    reason="Array API dispatch needs SCIPY_ARRAY_API=1 before scipy is imported",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        os.environ.get("SCIPY_ARRAY_API") != "1",
+        reason="Array API dispatch needs SCIPY_ARRAY_API=1 before scipy is imported",
+    ),
+    pytest.mark.skipif(
+        tuple(int(part) for part in scipy.__version__.split(".")[:2]) < (1, 14),
+        reason="scikit-learn's Array API dispatch needs scipy >= 1.14",
+    ),
+]
 
 X, y = make_classification(
     n_samples=300, n_features=8, n_informative=4, n_classes=3, random_state=0
@@ -108,12 +114,15 @@ def test_gd_makes_no_round_trip_to_numpy_per_iteration(monkeypatch):
 
 def test_a_torch_model_moves_to_numpy_for_saving():
     torch = pytest.importorskip("torch")
+    array_api = pytest.importorskip("sklearn.utils._array_api")
+    if not hasattr(array_api, "move_estimator_to"):
+        pytest.skip("move_estimator_to needs a newer scikit-learn")
     with config_context(array_api_dispatch=True):
         clf = TinyNetClassifier((5,), random_state=0).fit(
             torch.asarray(X), torch.asarray(y)
         )
         expected = to_numpy(clf.predict_proba(torch.asarray(X)))
-    on_numpy = move_estimator_to(clf, np, "cpu")
+    on_numpy = array_api.move_estimator_to(clf, np, "cpu")
     assert all(isinstance(W, np.ndarray) for W in on_numpy.coefs_)
     np.testing.assert_allclose(on_numpy.predict_proba(X), expected, rtol=1e-12)
 

@@ -1,11 +1,17 @@
 """The engine: parameter views, blocks of rows, lanes, threads, BLAS and fork."""
 
+import itertools
 import multiprocessing
+import os
 import threading
+import tracemalloc
 import warnings
 
+import array_api_compat.numpy as xp
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from scipy.special import expit, log_softmax, softmax
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from sklearn_tinynet import TinyNetClassifier, _engine, _inplace
@@ -131,11 +137,13 @@ def test_lanes_give_bit_identical_gradients_for_any_thread_count(dtype, hidden):
 @pytest.mark.parametrize("hidden", [(), (6, 4)])
 def test_plain_math_over_many_blocks_equals_one_block(hidden):
     X, codes, weights = make_data(900)
-    engine, theta = engine_for(X, codes, weights, hidden, inplace=False, block_rows=7)
+    engine, theta = engine_for(
+        X, codes, weights, hidden, inplace=False, block_rows=7, xp=xp
+    )
     assert len(engine.starts) == 129
     loss, grad = engine.loss_and_gradient(theta)
     assert engine.loss(theta) < loss  # without the penalty
-    one, _ = engine_for(X, codes, weights, hidden, inplace=False)
+    one, _ = engine_for(X, codes, weights, hidden, inplace=False, xp=xp)
     assert len(one.starts) == 1
     assert one.loss_and_gradient(theta)[0] == pytest.approx(loss, rel=1e-12)
     np.testing.assert_allclose(one.grad, grad, rtol=1e-10, atol=1e-14)
@@ -207,3 +215,330 @@ def test_a_fit_in_a_forked_child_after_a_threaded_fit_finishes():
             child.kill()
     assert child.exitcode == 0
     np.testing.assert_array_equal(in_child, in_parent)
+
+
+HIDDEN = {
+    "logistic": expit,
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0),
+    "identity": lambda z: z,
+}
+
+
+def fixed_init(*weights):
+    """An init callable handing out copies of ``weights`` in layer order."""
+    remaining = iter(weights)
+    return lambda random_state, fan_in, fan_out: next(remaining).copy()
+
+
+def per_row_log_loss(coefs, intercepts, X, y, activation):
+    """Log-loss of each row, by a plain forward pass (sigmoid or softmax output)."""
+    a = X
+    for W, b in zip(coefs[:-1], intercepts[:-1]):
+        a = HIDDEN[activation](a @ W + b)
+    z = a @ coefs[-1] + intercepts[-1]
+    if z.shape[1] == 1:
+        return np.logaddexp(0, z[:, 0]) - y * z[:, 0]
+    return -log_softmax(z, axis=1)[np.arange(len(y)), y]
+
+
+# --- validation loss -----------------------------------------------------------
+
+
+def held_out_rows(per_row, train_loss, validation_loss, weights=None):
+    """The one split of the rows whose weighted mean losses are the recorded ones."""
+    n = len(per_row)
+    weights = np.ones(n) if weights is None else weights
+    found = []
+    for size in range(1, n):
+        for rows in itertools.combinations(range(n), size):
+            val = np.zeros(n, dtype=bool)
+            val[list(rows)] = True
+            means = [
+                np.average(per_row[side], weights=weights[side]) for side in (val, ~val)
+            ]
+            if np.allclose(means, [validation_loss, train_loss], rtol=1e-12, atol=0):
+                found.append(val)
+    assert len(found) == 1, f"{len(found)} splits match the recorded losses"
+    return found[0]
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize(
+    "hidden, activation",
+    [
+        ((), "logistic"),
+        ((4,), "logistic"),
+        ((4, 3), "logistic"),
+        ((4, 3), "tanh"),
+        ((4, 3), "relu"),
+        ((5, 4, 3), "tanh"),
+        ((4, 3), "identity"),
+    ],
+)
+def test_validation_loss_is_the_loss_of_the_held_out_rows(
+    hidden, activation, n_classes
+):
+    rng = np.random.RandomState(0)
+    n, n_features = 12, 3
+    X = rng.normal(size=(n, n_features))
+    y = np.arange(n) % n_classes
+    units = [n_features, *hidden, 1 if n_classes == 2 else n_classes]
+    # relu: weights mostly positive, so that no row's hidden units all die
+    loc = 0.5 if activation == "relu" else 0.0
+    W0 = [rng.normal(loc, size=shape) for shape in zip(units[:-1], units[1:])]
+    params = dict(
+        hidden_layer_sizes=hidden,
+        activation=activation,
+        solver="gd",
+        alpha=0.0,
+        momentum=0.0,
+        learning_rate_init=0.5,
+        early_stopping=True,
+        validation_fraction=0.4,
+        tol=0.0,
+        random_state=3,
+    )
+    # one record, before any update: the kept weights are the initial ones
+    first = TinyNetClassifier(max_iter=1, init=fixed_init(*W0), **params).fit(X, y)
+    for W, W_init in zip(first.coefs_, W0):
+        np.testing.assert_array_equal(W, W_init)
+    per_row = per_row_log_loss(first.coefs_, first.intercepts_, X, y, activation)
+    val = held_out_rows(per_row, first.loss_curve_[0], first.validation_loss_curve_[0])
+    assert first.best_validation_loss_ == first.validation_loss_curve_[0]
+
+    # a longer run on the same split keeps the weights of its lowest
+    # validation loss, which is the mean loss of those weights on the split
+    clf = TinyNetClassifier(max_iter=25, init=fixed_init(*W0), **params).fit(X, y)
+    curve = clf.validation_loss_curve_
+    assert clf.best_validation_loss_ == min(curve)
+    assert np.argmin(curve) > 0  # training moved the kept weights
+    per_row = per_row_log_loss(clf.coefs_, clf.intercepts_, X, y, activation)
+    np.testing.assert_allclose(per_row[val].mean(), min(curve), rtol=1e-12)
+
+
+def test_validation_loss_of_squared_error_with_sample_weight():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(10, 3))
+    y = np.arange(10) % 2
+    sample_weight = rng.randint(1, 4, size=10).astype(float)
+    W0 = [rng.normal(size=(3, 4)), rng.normal(size=(4, 3)), rng.normal(size=(3, 1))]
+    clf = TinyNetClassifier(
+        (4, 3),
+        solver="gd",
+        loss="squared_error",
+        alpha=0.0,
+        max_iter=1,
+        tol=0.0,
+        early_stopping=True,
+        validation_fraction=0.4,
+        init=fixed_init(*W0),
+        random_state=0,
+    ).fit(X, y, sample_weight=sample_weight)
+    a = X
+    for W in W0[:-1]:
+        a = expit(a @ W)
+    per_row = 0.5 * (y - expit(a @ W0[-1])[:, 0]) ** 2
+    # the recorded losses are weighted means over one split of the rows
+    held_out_rows(
+        per_row, clf.loss_curve_[0], clf.validation_loss_curve_[0], sample_weight
+    )
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("hidden", [(), (4, 3)])
+def test_validation_loss_over_many_blocks_of_one_hot_rows(hidden, n_classes):
+    # One-hot rows: the weights from a row's own feature get gradient from
+    # that row only, so the held-out rows are those whose first-layer weights
+    # never moved. 3000 rows x 3000 features: training and validation losses
+    # are both summed over several blocks of rows.
+    n = 3000
+    X = sp.identity(n, format="csr")
+    rng = np.random.RandomState(0)
+    y = np.where(rng.uniform(size=n) < 0.7, 1, rng.randint(n_classes, size=n))
+    units = [n, *hidden, 1 if n_classes == 2 else n_classes]
+    W0 = [rng.normal(size=shape) for shape in zip(units[:-1], units[1:])]
+    clf = TinyNetClassifier(
+        hidden,
+        solver="gd",
+        alpha=0.0,
+        momentum=0.0,
+        learning_rate_init=1.0,
+        early_stopping=True,
+        validation_fraction=0.3,
+        max_iter=4,
+        tol=0.0,
+        init=fixed_init(*W0),
+        random_state=0,
+    ).fit(X, y)
+    curve = clf.validation_loss_curve_
+    best = int(np.argmin(curve))
+    assert best > 0 and clf.best_validation_loss_ == curve[best]
+    val = np.all(clf.coefs_[0] == W0[0], axis=1)
+    assert 0.2 < val.mean() < 0.4
+    per_row = per_row_log_loss(clf.coefs_, clf.intercepts_, X, y, "logistic")
+    # the kept weights are those of the best record: its validation loss and
+    # the training loss recorded with it are their mean losses on each side
+    np.testing.assert_allclose(per_row[val].mean(), curve[best], rtol=1e-12)
+    np.testing.assert_allclose(per_row[~val].mean(), clf.loss_curve_[best], rtol=1e-12)
+
+
+# --- row blocks and threads ------------------------------------------------------
+
+
+def reference_gd(X, y, W0, n_classes, alpha, learning_rate, n_updates):
+    """Plain full-batch gd of a one-hidden-layer sigmoid net, softmax/sigmoid out.
+
+    Objective: mean log-loss + alpha / (2 n) * sum ||W||**2; biases start at 0.
+    """
+    n = len(X)
+    W = [w.copy() for w in W0]
+    b = [np.zeros(w.shape[1]) for w in W0]
+    Y = y[:, None].astype(float) if n_classes == 2 else np.eye(n_classes)[y]
+    for _ in range(n_updates):
+        h = expit(X @ W[0] + b[0])
+        z = h @ W[1] + b[1]
+        P = expit(z) if n_classes == 2 else softmax(z, axis=1)
+        d_out = (P - Y) / n
+        d_hidden = (d_out @ W[1].T) * h * (1 - h)
+        grads_W = [X.T @ d_hidden + alpha / n * W[0], h.T @ d_out + alpha / n * W[1]]
+        grads_b = [d_hidden.sum(axis=0), d_out.sum(axis=0)]
+        for i in range(2):
+            W[i] -= learning_rate * grads_W[i]
+            b[i] -= learning_rate * grads_b[i]
+    return W, b
+
+
+@pytest.mark.parametrize(
+    "n_rows, n_features, hidden, n_classes",
+    [
+        (6000, 3, 32, 3),  # rows x widest layer > 2**17; features x widest small
+        (40, 4000, 4, 2),  # few rows, wide input: rows x widest > 2**17
+        (5000, 30, 40, 2),
+        (40000, 5, 4, 2),  # more blocks than lanes: lanes sum several blocks
+        (300, 10, 8, 3),  # one block
+    ],
+)
+def test_blocks_and_threads_agree_with_a_plain_reference(
+    n_rows, n_features, hidden, n_classes
+):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n_rows, n_features))
+    y = rng.randint(n_classes, size=n_rows)
+    n_out = 1 if n_classes == 2 else n_classes
+    W0 = [
+        rng.uniform(-0.3, 0.3, size=(n_features, hidden)),
+        rng.uniform(-0.3, 0.3, size=(hidden, n_out)),
+    ]
+    alpha, learning_rate, n_updates = 0.7, 0.3, 3
+    fits = [
+        TinyNetClassifier(
+            (hidden,),
+            solver="gd",
+            momentum=0.0,
+            alpha=alpha,
+            learning_rate_init=learning_rate,
+            max_iter=n_updates,
+            tol=0.0,
+            init=fixed_init(*W0),
+            n_jobs=n_jobs,
+        ).fit(X, y)
+        for n_jobs in (1, 2)
+    ]
+    one, two = (fit.coefs_ + fit.intercepts_ for fit in fits)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+    W, b = reference_gd(X, y, W0, n_classes, alpha, learning_rate, n_updates)
+    for got, expected in zip(one, W + b):
+        scale = np.abs(expected).max()
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9 * scale)
+
+
+def peak_fit_memory(n_rows, hidden):
+    """Peak traced memory of a fit on ``n_rows`` rows of 2 features, in bytes."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n_rows, 2))
+    y = (X[:, 0] > 0).astype(int)
+    clf = TinyNetClassifier(
+        (hidden,),
+        solver="gd",
+        learning_rate_init=0.1,
+        momentum=0.0,
+        max_iter=1,
+        tol=0.0,
+        n_jobs=1,
+        random_state=0,
+    )
+    tracemalloc.start()
+    try:
+        clf.fit(X, y)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_activation_memory_is_bounded_by_blocks_not_by_rows():
+    # The documented promise: memory for activations is bounded by the block
+    # size, not the data size. 80,000 more rows would need 164 MB more for one
+    # (rows, 256) activation matrix; in blocks of a few thousand rows, the
+    # extra memory is only the data's, a few MB.
+    hidden, small, large = 256, 40_000, 120_000
+    growth = peak_fit_memory(large, hidden) - peak_fit_memory(small, hidden)
+    assert growth < 0.1 * (large - small) * hidden * 8
+
+
+def multi_block_problem():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6000, 8))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)
+    return X, y
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize("n_cores", [2, 6, 16])
+def test_results_are_bit_identical_for_any_n_jobs(monkeypatch, solver, n_cores):
+    monkeypatch.setattr(os, "cpu_count", lambda: n_cores)
+    X, y = multi_block_problem()
+    assert X.shape[0] * 32 > 2**17  # several blocks of rows
+
+    def fit(n_jobs):
+        return TinyNetClassifier(
+            (32,),
+            solver=solver,
+            learning_rate_init=0.1,
+            max_iter=4,
+            tol=0.0,
+            n_jobs=n_jobs,
+            random_state=0,
+        ).fit(X, y)
+
+    reference = fit(1)
+    for n_jobs in (2, 3, -1, -2, None, 8, 64, -100):
+        clf = fit(n_jobs)
+        assert clf.loss_curve_ == reference.loss_curve_
+        for W, W_ref in zip(
+            clf.coefs_ + clf.intercepts_, reference.coefs_ + reference.intercepts_
+        ):
+            np.testing.assert_array_equal(W, W_ref)
+
+
+def test_early_stopping_over_several_blocks_is_bit_identical_for_any_n_jobs():
+    X, y = multi_block_problem()
+
+    def fit(n_jobs):
+        return TinyNetClassifier(
+            (32,),
+            solver="gd",
+            learning_rate_init=0.1,
+            max_iter=4,
+            tol=0.0,
+            early_stopping=True,
+            validation_fraction=0.5,
+            n_jobs=n_jobs,
+            random_state=0,
+        ).fit(X, y)
+
+    reference, threaded = fit(1), fit(4)
+    assert threaded.validation_loss_curve_ == reference.validation_loss_curve_
+    assert threaded.loss_curve_ == reference.loss_curve_
+    np.testing.assert_array_equal(threaded.coefs_[0], reference.coefs_[0])

@@ -1,5 +1,6 @@
 """The numpy speed-ups give the plain math's numbers."""
 
+import array_api_compat.numpy as xp
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -13,24 +14,24 @@ from sklearn_tinynet._engine import LocalEngine, ParameterLayout
 def test_sigmoid_and_softmax(size):
     z = np.random.RandomState(0).normal(scale=5, size=(size // 4, 4))
     np.testing.assert_allclose(
-        _inplace.sigmoid(z.copy()), _network.sigmoid(z, np), rtol=1e-15, atol=1e-300
+        _inplace.sigmoid(z.copy()), _network.sigmoid(z, xp), rtol=1e-15, atol=1e-300
     )
     np.testing.assert_allclose(
-        _inplace.softmax(z.copy()), _network.softmax(z, np), rtol=1e-14
+        _inplace.softmax(z.copy()), _network.softmax(z, xp), rtol=1e-14
     )
 
 
 @pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
 def test_activations_and_slopes(activation):
     z = np.random.RandomState(0).normal(size=(6, 5))
-    a = _network.ACTIVATIONS[activation](z, np)
+    a = _network.ACTIVATIONS[activation](z, xp)
     np.testing.assert_allclose(
         _inplace.ACTIVATIONS[activation](z.copy()), a, rtol=1e-15, atol=1e-300
     )
     delta = np.random.RandomState(1).normal(size=z.shape)
     np.testing.assert_allclose(
         _inplace.MULTIPLY_BY_SLOPE[activation](a.copy(), delta.copy()),
-        delta * _network.SLOPES[activation](a, np),
+        delta * _network.SLOPES[activation](a, xp),
         rtol=1e-15,
     )
 
@@ -52,7 +53,15 @@ def test_engine_gives_the_same_numbers_with_and_without_speed_ups(
     results = []
     for inplace in (True, False):
         engine = LocalEngine(
-            net, layout, X, Y, weights, alpha=0.1, inplace=inplace, block_rows=100
+            net,
+            layout,
+            X,
+            Y,
+            weights,
+            alpha=0.1,
+            inplace=inplace,
+            block_rows=100,
+            xp=xp,
         )
         with engine:
             loss_value, grad = engine.loss_and_gradient(theta)

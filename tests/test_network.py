@@ -1,5 +1,6 @@
 """The network's math against finite differences, textbook formulas and the tutorial."""
 
+import array_api_compat.numpy as xp
 import numpy as np
 import pytest
 from scipy.special import expit
@@ -64,7 +65,9 @@ def test_gradient_matches_finite_differences(
     net = _network.Network(activation, out_activation, loss)
     theta = random_theta(layout)
     for inplace in (True, False):
-        engine = LocalEngine(net, layout, X, Y, weights, alpha=alpha, inplace=inplace)
+        engine = LocalEngine(
+            net, layout, X, Y, weights, alpha=alpha, inplace=inplace, xp=xp
+        )
         analytic = engine.loss_and_gradient(theta)[1].copy()
         numeric = finite_difference_gradient(
             lambda t, engine=engine: engine.loss_and_gradient(t)[0], theta
@@ -90,7 +93,7 @@ def test_forward_returns_the_tutorials_layers():
     # layers[i] is the tutorial's l_i: l0 = X, l1 = nonlin(l0.dot(syn0)), ...
     rs = np.random.RandomState(1)
     syn0, syn1 = cavar_init(rs, 3, 4), cavar_init(rs, 4, 1)
-    layers = _network.Network().forward([syn0, syn1], [None, None], X_TUTORIAL, np)
+    layers = _network.Network().forward([syn0, syn1], [None, None], X_TUTORIAL, xp)
     assert len(layers) == 3 and layers[0] is X_TUTORIAL
     np.testing.assert_allclose(layers[1], expit(X_TUTORIAL @ syn0), rtol=1e-14)
     np.testing.assert_allclose(layers[2], layers[1] @ syn1, rtol=1e-14)  # logits
@@ -117,27 +120,27 @@ def test_losses_equal_their_textbook_forms():
     Y = np.eye(3)[rng.randint(0, 3, 20)]
     p = expit(z)
     expected = -(Y * np.log(p) + (1 - Y) * np.log(1 - p)).sum(axis=1)
-    np.testing.assert_allclose(_network.log_loss_logistic(z, Y, np), expected)
+    np.testing.assert_allclose(_network.log_loss_logistic(z, Y, xp), expected)
     softmax = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(
-        _network.log_loss_softmax(z, Y, np), -(Y * np.log(softmax)).sum(axis=1)
+        _network.log_loss_softmax(z, Y, xp), -(Y * np.log(softmax)).sum(axis=1)
     )
     np.testing.assert_allclose(
-        _network.squared_error_logistic(z, Y, np), 0.5 * ((Y - p) ** 2).sum(axis=1)
+        _network.squared_error_logistic(z, Y, xp), 0.5 * ((Y - p) ** 2).sum(axis=1)
     )
-    np.testing.assert_allclose(_network.sigmoid(z, np), p, rtol=1e-12)
-    np.testing.assert_allclose(_network.softmax(z, np), softmax, rtol=1e-14)
+    np.testing.assert_allclose(_network.sigmoid(z, xp), p, rtol=1e-12)
+    np.testing.assert_allclose(_network.softmax(z, xp), softmax, rtol=1e-14)
 
 
 def test_losses_stay_finite_for_huge_logits():
     z = np.array([[1e300, -1e300, 0.0], [-800.0, 800.0, 0.0]])
     Y = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
     with np.errstate(over="raise", divide="raise", invalid="raise"):
-        logistic = _network.log_loss_logistic(z, Y, np)
-        softmax = _network.log_loss_softmax(z[1:], Y[1:], np)
-        log_p = _network.log_sigmoid(z, np)
-        log_q = _network.log_softmax(z[1:], np)
-        p = _network.sigmoid(z, np)
+        logistic = _network.log_loss_logistic(z, Y, xp)
+        softmax = _network.log_loss_softmax(z[1:], Y[1:], xp)
+        log_p = _network.log_sigmoid(z, xp)
+        log_q = _network.log_softmax(z[1:], xp)
+        p = _network.sigmoid(z, xp)
     # wrong by 1e300 and by 800: large but finite, never inf or nan
     assert logistic[0] == pytest.approx(2e300)
     assert logistic[1] == pytest.approx(1600 + np.log(2))
@@ -151,8 +154,8 @@ def test_slopes_from_outputs(activation):
     z = np.linspace(-3, 3, 13).reshape(1, -1) + 0.05  # away from relu's kink
     eps = 1e-6
     act = _network.ACTIVATIONS[activation]
-    slope = _network.SLOPES[activation](act(z, np), np)
-    numeric = (act(z + eps, np) - act(z - eps, np)) / (2 * eps)
+    slope = _network.SLOPES[activation](act(z, xp), xp)
+    numeric = (act(z + eps, xp) - act(z - eps, xp)) / (2 * eps)
     np.testing.assert_allclose(slope, numeric, rtol=1e-6, atol=1e-9)
 
 
@@ -162,8 +165,8 @@ def test_log_proba_is_the_log_of_proba(multilabel, n_outputs):
     for out_activation in ("logistic", "softmax") if n_outputs > 1 else ("logistic",):
         if multilabel and out_activation == "softmax":
             continue
-        proba = _network.output_proba(z, out_activation, multilabel, np)
-        log_proba = _network.output_log_proba(z, out_activation, multilabel, np)
+        proba = _network.output_proba(z, out_activation, multilabel, xp)
+        log_proba = _network.output_log_proba(z, out_activation, multilabel, xp)
         np.testing.assert_allclose(np.exp(log_proba), proba, rtol=1e-12)
         if not multilabel:
             np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-14)

@@ -1,5 +1,12 @@
-"""The fit loop's rules: no-improvement stopping."""
+"""The fit loop: stopping rules, weight errors, momentum updates, n_jobs."""
 
+import os
+
+import numpy as np
+import pytest
+from scipy.special import expit, log_softmax, softmax
+
+from sklearn_tinynet import TinyNetClassifier
 from sklearn_tinynet._training import NoImprovementStopper
 
 
@@ -25,3 +32,306 @@ def test_no_improvement_boundaries():
     stopper.update(1.0)
     assert stopper.update(1.0) == (False, False)  # tol=0: a tie is no worse
     assert stopper.update(1.5) == (False, True)
+
+
+def fixed_init(*weights):
+    """An init callable handing out copies of ``weights`` in layer order."""
+    remaining = iter(weights)
+    return lambda random_state, fan_in, fan_out: next(remaining).copy()
+
+
+def expected_n_iter(curve, tol, patience, max_iter):
+    """scikit-learn MLP's rule, replayed on a recorded curve.
+
+    A value is "no improvement" when ``value > best - tol``; training stops
+    before the update that follows the record making the count of consecutive
+    no-improvement values exceed ``patience``.
+    """
+    best, count = np.inf, 0
+    for k, value in enumerate(curve[:max_iter]):
+        count = count + 1 if value > best - tol else 0
+        best = min(best, value)
+        if count > patience:
+            return k  # k updates ran before the record that stopped training
+    return max_iter
+
+
+def logistic_data(n=30, n_features=3, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, n_features))
+    y = (X @ rng.normal(size=n_features) + rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+# --- stopping rule ---------------------------------------------------------
+
+
+def constant_loss_problem():
+    """Zero features, no bias, no hidden layer: the loss is log(2) at every step."""
+    X = np.zeros((6, 2))
+    y = np.array([0, 1, 0, 1, 0, 1])
+    params = dict(
+        hidden_layer_sizes=(),
+        solver="gd",
+        fit_intercept=False,
+        alpha=0.0,
+        momentum=0.0,
+        random_state=0,
+    )
+    return X, y, params
+
+
+def test_constant_loss_with_zero_tol_never_counts_as_no_improvement():
+    X, y, params = constant_loss_problem()
+    clf = TinyNetClassifier(tol=0.0, n_iter_no_change=2, max_iter=12, **params)
+    clf.fit(X, y)  # tol=0: no ConvergenceWarning at max_iter
+    assert clf.loss_curve_ == [np.log(2)] * 12
+    assert clf.n_iter_ == 12
+
+
+@pytest.mark.parametrize("patience", [1, 2, 5])
+def test_constant_loss_with_positive_tol_stops_after_patience_plus_one(patience):
+    X, y, params = constant_loss_problem()
+    clf = TinyNetClassifier(
+        tol=1e-12, n_iter_no_change=patience, max_iter=50, **params
+    ).fit(X, y)
+    # the first value is a new best; each later one is no improvement, and
+    # training stops when their count exceeds the patience
+    assert clf.n_iter_ == patience + 1
+    assert len(clf.loss_curve_) == patience + 2
+    assert clf.n_iter_ == expected_n_iter(clf.loss_curve_, 1e-12, patience, 50)
+
+
+def boundary_tols(curve, j):
+    """tol putting record j exactly on ``value > best - tol``, and one just above.
+
+    For close values a - b is exact (Sterbenz), so with ``tol = curve[j-1] -
+    curve[j]``, ``curve[j-1] - tol`` is exactly ``curve[j]``; with the second
+    tol it is the float just below ``curve[j]``.
+    """
+    best, value = curve[j - 1], curve[j]
+    tol = best - value
+    below = float(np.nextafter(value, -np.inf))
+    tol_above = best - below
+    assert 0 < tol < tol_above
+    assert best - tol == value and best - tol_above == below
+    return tol, tol_above
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("j", [3, 6])
+def test_an_improvement_exactly_equal_to_tol_counts_as_improvement(early_stopping, j):
+    X, y = logistic_data(n=40)
+    params = dict(
+        hidden_layer_sizes=(),
+        solver="gd",
+        momentum=0.0,
+        learning_rate_init=0.3,
+        alpha=0.0,
+        n_iter_no_change=3,
+        early_stopping=early_stopping,
+        validation_fraction=0.3,
+        random_state=0,
+    )
+    name = "validation_loss_curve_" if early_stopping else "loss_curve_"
+    max_iter = 40
+    full = TinyNetClassifier(tol=0.0, max_iter=max_iter, **params).fit(X, y)
+    curve = getattr(full, name)
+    # a strictly decreasing curve with strictly shrinking steps around j
+    steps = -np.diff(curve[: j + 6])
+    assert np.all(steps > 0) and np.all(np.diff(steps) < 0)
+    tol_on, tol_above = boundary_tols(curve, j)
+    patience = params["n_iter_no_change"]
+    on_boundary = expected_n_iter(curve, tol_on, patience, max_iter)
+    above = expected_n_iter(curve, tol_above, patience, max_iter)
+    # record j improves by exactly tol: still an improvement, one more update
+    assert (on_boundary, above) == (j + patience + 1, j + patience)
+    for tol, expected in [(tol_on, on_boundary), (tol_above, above)]:
+        clf = TinyNetClassifier(tol=tol, max_iter=max_iter, **params).fit(X, y)
+        assert getattr(clf, name) == curve[: expected + 1]
+        assert clf.n_iter_ == expected
+
+
+def one_hot_rows_problem(n=12):
+    """One-hot rows, no bias, no hidden layer: a held-out row's logit never moves.
+
+    Only a row itself puts gradient on the weights of its feature, so the
+    validation loss is exactly constant while the training loss falls.
+    """
+    X = np.eye(n)
+    y = np.arange(n) % 2
+    W0 = np.random.RandomState(42).normal(size=(n, 1))
+    params = dict(
+        hidden_layer_sizes=(),
+        solver="gd",
+        fit_intercept=False,
+        alpha=0.0,
+        momentum=0.0,
+        learning_rate_init=1.0,
+        early_stopping=True,
+        validation_fraction=0.3,
+        random_state=0,
+    )
+    return X, y, W0, params
+
+
+@pytest.mark.parametrize("tol, n_iter", [(0.0, 15), (1e-3, 4)])
+def test_tied_validation_losses_keep_the_first_weights(tol, n_iter):
+    X, y, W0, params = one_hot_rows_problem()
+    clf = TinyNetClassifier(
+        tol=tol, max_iter=15, n_iter_no_change=3, init=fixed_init(W0), **params
+    ).fit(X, y)
+    curve = clf.validation_loss_curve_
+    assert len(set(curve)) == 1  # exact ties throughout
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]  # while the weights moved
+    assert clf.n_iter_ == n_iter == expected_n_iter(curve, tol, 3, 15)
+    assert clf.best_validation_loss_ == curve[0]
+    # a tie is not a new best: the weights of the first record are kept
+    np.testing.assert_array_equal(clf.coefs_[0], W0)
+
+
+# --- weights that leave nothing to train on ----------------------------------
+
+
+def test_all_zero_sample_weight_is_rejected():
+    X, y = logistic_data()
+    with pytest.raises(ValueError, match="(?i)weight"):
+        TinyNetClassifier((3,)).fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+@pytest.mark.parametrize(
+    "labels, class_weight",
+    [
+        (np.array([3, 7]), {3: 0.0, 7: 0.0}),
+        (np.array(["a", "b", "c"]), {"a": 0, "b": 0, "c": 0.0}),
+    ],
+)
+def test_class_weight_zero_for_every_class_is_rejected(labels, class_weight):
+    X, _ = logistic_data()
+    y = labels[np.arange(len(X)) % len(labels)]
+    clf = TinyNetClassifier((3,), class_weight=class_weight)
+    with pytest.raises(ValueError, match="positive weight"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "coefs_")
+
+
+def test_class_weight_zero_with_zero_sample_weight_elsewhere_is_rejected():
+    X, y = logistic_data()
+    sample_weight = (y == 1).astype(float)  # only class 1 weighs ...
+    clf = TinyNetClassifier((3,), class_weight={1: 0.0})  # ... and it weighs 0
+    with pytest.raises(ValueError, match="positive weight"):
+        clf.fit(X, y, sample_weight=sample_weight)
+
+
+def test_early_stopping_that_would_hold_out_every_weighted_row_is_rejected():
+    X, y = logistic_data()
+    sample_weight = np.zeros(len(y))
+    sample_weight[5] = 1.0  # one row of positive weight: it is held out
+    clf = TinyNetClassifier((3,), early_stopping=True, random_state=0)
+    with pytest.raises(ValueError, match="early_stopping"):
+        clf.fit(X, y, sample_weight=sample_weight)
+    # ten copies of one row are one row for the split, held out together
+    X_copies = np.vstack([np.repeat(X[:1], 10, axis=0), X[1:2]])
+    y_copies = np.r_[np.repeat(y[:1], 10), 1 - y[:1]]
+    sample_weight = np.r_[np.ones(10), 0.0]
+    with pytest.raises(ValueError, match="early_stopping"):
+        clf.fit(X_copies, y_copies, sample_weight=sample_weight)
+
+
+# --- gradient descent with momentum, against a textbook reference ----------
+
+
+def reference_gd(X, Y, W0, learning_rate, momentum, nesterov, n_updates, softmax_out):
+    """Full-batch gd of a logistic/softmax regression with scikit-learn's momentum.
+
+    ``velocity = momentum * velocity - lr * grad``; the step is ``velocity``,
+    or ``momentum * velocity - lr * grad`` with Nesterov's momentum. Returns
+    the weights, the bias and the loss before each update.
+    """
+    theta = [W0.copy(), np.zeros(W0.shape[1])]
+    velocity = [np.zeros_like(t) for t in theta]
+    losses = []
+    n = len(X)
+    for _ in range(n_updates):
+        z = X @ theta[0] + theta[1]
+        if softmax_out:
+            losses.append(-np.mean(np.sum(Y * log_softmax(z, axis=1), axis=1)))
+            delta = softmax(z, axis=1) - Y
+        else:
+            losses.append(np.mean(np.logaddexp(0, z) - Y * z))
+            delta = expit(z) - Y
+        grads = [X.T @ delta / n, delta.mean(axis=0)]
+        for t, v, g in zip(theta, velocity, grads):
+            v *= momentum
+            v -= learning_rate * g
+            t += momentum * v - learning_rate * g if nesterov else v
+    return theta[0], theta[1], losses
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 1.0])
+def test_gd_momentum_matches_a_reference(momentum, nesterov, n_classes):
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(25, 4))
+    y = np.arange(25) % n_classes
+    Y = y[:, None].astype(float) if n_classes == 2 else np.eye(n_classes)[y]
+    W0 = rng.normal(scale=0.5, size=(4, Y.shape[1]))
+    n_updates = 3
+    clf = TinyNetClassifier(
+        (),
+        solver="gd",
+        alpha=0.0,
+        learning_rate_init=0.4,
+        momentum=momentum,
+        nesterovs_momentum=nesterov,
+        max_iter=n_updates,
+        tol=0.0,
+        init=fixed_init(W0),
+    ).fit(X, y)
+    W, b, losses = reference_gd(
+        X, Y, W0, 0.4, momentum, nesterov, n_updates, n_classes > 2
+    )
+    np.testing.assert_allclose(clf.coefs_[0], W, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(clf.intercepts_[0], b, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(clf.loss_curve_, losses, rtol=1e-12)
+    if momentum:  # momentum changes the second and later updates
+        W_plain, _, _ = reference_gd(
+            X, Y, W0, 0.4, 0.0, False, n_updates, n_classes > 2
+        )
+        assert np.abs(clf.coefs_[0] - W_plain).max() > 1e-4
+
+
+# --- n_jobs ----------------------------------------------------------------
+
+
+def test_n_jobs_zero_is_rejected_at_fit():
+    # EXPECTED TO FAIL on the current code (a real bug): n_jobs=0 passes
+    # parameter validation and only fails, with an unrelated message from
+    # ThreadPoolExecutor, on data large enough for several blocks.
+    X, y = logistic_data()
+    with pytest.raises(ValueError, match="n_jobs"):
+        TinyNetClassifier((3,), max_iter=5, tol=0.0, n_jobs=0).fit(X, y)
+
+
+def multi_block_data():
+    """6000 rows x hidden 32: more than 2**17 activations, several row blocks."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6000, 10))
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("n_cores", [1, 4, None])
+def test_n_jobs_more_negative_than_the_cores_uses_one_thread(monkeypatch, n_cores):
+    monkeypatch.setattr(os, "cpu_count", lambda: n_cores)
+    X, y = multi_block_data()
+    params = dict(
+        hidden_layer_sizes=(32,), solver="gd", max_iter=3, tol=0.0, random_state=0
+    )
+    reference = TinyNetClassifier(n_jobs=1, **params).fit(X, y)
+    clf = TinyNetClassifier(n_jobs=-100, **params).fit(X, y)
+    for W, W_ref in zip(
+        clf.coefs_ + clf.intercepts_, reference.coefs_ + reference.intercepts_
+    ):
+        np.testing.assert_array_equal(W, W_ref)

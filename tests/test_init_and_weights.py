@@ -1,0 +1,157 @@
+"""Initial weights drawn from random_state, and class weights keyed by labels."""
+
+import numpy as np
+import pytest
+
+from sklearn_tinynet import TinyNetClassifier
+
+
+def barely_trained(X, y, **params):
+    """Weights after one update with a negligible step: the initial ones, to 1e-9."""
+    return TinyNetClassifier(
+        solver="gd",
+        learning_rate_init=1e-12,
+        momentum=0.0,
+        alpha=0.0,
+        max_iter=1,
+        tol=0.0,
+        **params,
+    ).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "activation, factor",
+    [("logistic", 2.0), ("tanh", 6.0), ("relu", 6.0), ("identity", 6.0)],
+)
+def test_glorot_uniform_bound_depends_on_the_activation(activation, factor):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 400))
+    y = np.arange(50) % 3
+    seed = 7
+    clf = barely_trained(
+        X,
+        y,
+        hidden_layer_sizes=(100,),
+        activation=activation,
+        init="glorot_uniform",
+        random_state=seed,
+    )
+    # Glorot and Bengio: U(-b, b), b = sqrt(factor / (fan_in + fan_out)),
+    # factor 2 for the sigmoid and 6 otherwise; layers drawn in order
+    expected_rng = np.random.RandomState(seed)
+    for W, (fan_in, fan_out) in zip(clf.coefs_, [(400, 100), (100, 3)]):
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        assert W.shape == (fan_in, fan_out)
+        assert np.abs(W).max() <= bound + 1e-9
+        assert np.abs(W).max() > 0.9 * bound
+        expected = expected_rng.uniform(-bound, bound, (fan_in, fan_out))
+        np.testing.assert_allclose(W, expected, rtol=0, atol=1e-9)
+
+
+def test_uniform_init_is_the_tutorials():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 20))
+    y = np.arange(30) % 2
+    clf = barely_trained(
+        X, y, hidden_layer_sizes=(10, 5), init="uniform", random_state=3
+    )
+    expected_rng = np.random.RandomState(3)
+    for W, shape in zip(clf.coefs_, [(20, 10), (10, 5), (5, 1)]):
+        expected = 2 * expected_rng.random_sample(shape) - 1
+        np.testing.assert_allclose(W, expected, rtol=0, atol=1e-9)
+
+
+def test_init_is_drawn_before_the_early_stopping_split():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 30))
+    y = np.arange(40) % 2
+    clf = barely_trained(
+        X,
+        y,
+        hidden_layer_sizes=(20,),
+        activation="tanh",
+        early_stopping=True,
+        random_state=5,
+    )
+    bound = np.sqrt(6.0 / 50)
+    expected = np.random.RandomState(5).uniform(-bound, bound, (30, 20))
+    np.testing.assert_allclose(clf.coefs_[0], expected, rtol=0, atol=1e-9)
+
+
+# --- class weights keyed by labels -----------------------------------------
+
+
+def weighted_problem(labels, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(60, 4))
+    codes = ((X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)) % len(labels)
+    y = np.asarray(labels)[codes]
+    return X, y
+
+
+def assert_same_fit(a, b):
+    for W, W_ref in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_allclose(W, W_ref, rtol=1e-10, atol=1e-12)
+
+
+SOLVER_PARAMS = {
+    "gd": dict(solver="gd", max_iter=20, tol=0.0),
+    "lbfgs": dict(solver="lbfgs", max_iter=20, tol=0.0),
+}
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize(
+    "labels, class_weight",
+    [
+        ([3, 7, 9], {7: 5.0}),
+        ([3, 7, 9], {9: 0.25, 3: 4.0}),
+        ([-1, 1, 2], {-1: 3.0, 2: 0.5}),
+        (["a", "b", "c"], {"b": 5.0}),
+        (["x", "y", "z"], {"z": 0.0, "x": 2.0}),
+    ],
+)
+def test_class_weight_dict_is_keyed_by_label(labels, class_weight, solver):
+    X, y = weighted_problem(labels)
+    params = dict(hidden_layer_sizes=(5,), random_state=0, **SOLVER_PARAMS[solver])
+    clf = TinyNetClassifier(class_weight=class_weight, **params).fit(X, y)
+    sample_weight = np.array([class_weight.get(label, 1.0) for label in y])
+    reference = TinyNetClassifier(**params).fit(X, y, sample_weight=sample_weight)
+    assert_same_fit(clf, reference)
+    unweighted = TinyNetClassifier(**params).fit(X, y)
+    assert np.abs(clf.coefs_[0] - unweighted.coefs_[0]).max() > 1e-6
+
+
+@pytest.mark.parametrize("labels", [[3, 7, 9], ["b", "c", "a"], [5, 2]])
+def test_class_weight_dict_multiplies_sample_weight(labels):
+    X, y = weighted_problem(labels, seed=1)
+    class_weight = {labels[-1]: 5.0}
+    sample_weight = np.random.RandomState(2).uniform(0.5, 2.0, size=len(y))
+    params = dict(hidden_layer_sizes=(4,), random_state=0, **SOLVER_PARAMS["gd"])
+    clf = TinyNetClassifier(class_weight=class_weight, **params).fit(
+        X, y, sample_weight=sample_weight
+    )
+    product = sample_weight * np.where(y == labels[-1], 5.0, 1.0)
+    reference = TinyNetClassifier(**params).fit(X, y, sample_weight=product)
+    assert_same_fit(clf, reference)
+
+
+@pytest.mark.parametrize("labels", [[3, 7, 9], ["b", "c", "a"]])
+def test_balanced_class_weight_with_labels_that_are_not_codes(labels):
+    X, y = weighted_problem(labels, seed=2)
+    sample_weight = np.random.RandomState(3).randint(1, 4, size=len(y)) * 1.0
+    params = dict(hidden_layer_sizes=(4,), random_state=0, **SOLVER_PARAMS["gd"])
+    clf = TinyNetClassifier(class_weight="balanced", **params).fit(
+        X, y, sample_weight=sample_weight
+    )
+    # total weight / (n_classes * weight of the class), weights counted
+    classes = np.unique(y)
+    class_total = {c: sample_weight[y == c].sum() for c in classes}
+    factor = np.array(
+        [sample_weight.sum() / (len(classes) * class_total[c]) for c in y]
+    )
+    assert len(set(factor)) == 3  # unequal classes
+    reference = TinyNetClassifier(**params).fit(
+        X, y, sample_weight=sample_weight * factor
+    )
+    assert_same_fit(clf, reference)
