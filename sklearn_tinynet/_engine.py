@@ -121,12 +121,13 @@ def target_block(targets, rows, n_outputs, dtype, xp=np):
     is expanded here one block at a time to keep memory bounded.
     """
     block = targets[rows, ...]
-    if block.ndim == 1 and n_outputs > 1:  # class codes, one-hot encoded
-        if isinstance(block, np.ndarray):
-            block = block[:, None] == np.arange(n_outputs)[None, :]
-        else:
-            classes = xp.arange(n_outputs, dtype=block.dtype, device=block.device)
-            block = block[:, None] == classes[None, :]
+    if block.ndim == 1 and n_outputs > 1 and isinstance(block, np.ndarray):
+        Y = np.zeros((block.shape[0], n_outputs), dtype=dtype)
+        Y[np.arange(block.shape[0]), block] = 1  # one-hot
+        return Y
+    if block.ndim == 1 and n_outputs > 1:
+        classes = xp.arange(n_outputs, dtype=block.dtype, device=block.device)
+        block = block[:, None] == classes[None, :]  # one-hot
     elif block.ndim == 1:
         block = block[:, None]
     if isinstance(block, np.ndarray):
