@@ -369,24 +369,24 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, classes, incremental):
         hidden_layer_sizes = _data.check_hidden_layer_sizes(self.hidden_layer_sizes)
         first_call = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
+        # the data: validated X, target matrix Y and per-row weights
         X, y, y_type = self._validate_training_data(X, y, first_call)
-        xp = get_namespace(X)[0]
         X_given, y_given = X, y  # as validated, for callbacks that score the model
         model = self._output_layer(y, y_type, classes, first_call, incremental)
         Y = _data.encode_targets(y, y_type, model["classes_"], model["_multilabel"])
         X, Y, weights, counts = self._rows_and_weights(
             X, Y, y_type, sample_weight, model["classes_"]
         )
+        # the network: its layers and starting weights, in X's namespace
         layer_units = [X.shape[1], *hidden_layer_sizes, model["n_outputs_"]]
         layout = _engine.ParameterLayout(layer_units, self.fit_intercept)
         random_state = check_random_state(self.random_state)
-        theta = self._initial_theta(layout, random_state, first_call)
-        theta = _like(X, theta, X.dtype)
-        # from here on, everything in X's namespace and on its device
+        theta = _like(X, self._initial_theta(layout, random_state, first_call), X.dtype)
+        net = _network.Network(self.activation, model["out_activation_"], self.loss)
+        # the engines: training rows, and validation rows for early stopping
         train, validation, n_rows_seen = self._split(
             X, _like(X, Y), weights, counts, random_state, incremental
         )
-        net = _network.Network(self.activation, model["out_activation_"], self.loss)
         engine = self._engine(net, layout, *train, penalised=True)
         validation_loss = None
         if validation is not None:
@@ -395,6 +395,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         def fitted_attributes():
             return {**model, **_weights(theta, layout)}
 
+        # training, then every fitted attribute written at once
         callbacks = _training.CallbackBridge(
             self, X_given, _like(X_given, y_given), fitted_attributes,
             1 if incremental else self.max_iter + (self.solver == "lbfgs"),
@@ -402,8 +403,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         history = self._previous_history(first_call, incremental)
         with engine:
             _training.train(
-                engine.loss_and_gradient, theta, self._settings(incremental), xp,
-                validation_loss=validation_loss, callbacks=callbacks, history=history,
+                engine.loss_and_gradient, theta, self._settings(incremental),
+                get_namespace(X)[0], validation_loss=validation_loss,
+                callbacks=callbacks, history=history,
             )  # fmt: skip
         callbacks.close()
         self._commit(fitted_attributes(), history, n_rows_seen)

@@ -126,12 +126,12 @@ def output_log_proba(z, out_activation, multilabel, xp):
 # --- initial weights ----------------------------------------------------------
 
 
-def init_uniform(random_state, fan_in, fan_out, activation="logistic"):
+def init_uniform(random_state, fan_in, fan_out, activation):
     """The tutorial's ``2 * np.random.random((fan_in, fan_out)) - 1``."""
     return 2 * random_state.random_sample((fan_in, fan_out)) - 1
 
 
-def init_glorot_uniform(random_state, fan_in, fan_out, activation="logistic"):
+def init_glorot_uniform(random_state, fan_in, fan_out, activation):
     """Glorot & Bengio (2010) uniform weights, with their factor 2 for sigmoid."""
     factor = 2.0 if activation == "logistic" else 6.0
     bound = np.sqrt(factor / (fan_in + fan_out))

@@ -175,7 +175,7 @@ def test_log_proba_is_the_log_of_proba(multilabel, n_outputs):
 
 def test_inits():
     rs = np.random.RandomState(1)
-    W = _network.init_uniform(rs, 3, 1)
+    W = _network.init_uniform(rs, 3, 1, "logistic")
     np.testing.assert_array_equal(
         W, 2 * np.random.RandomState(1).random_sample((3, 1)) - 1
     )

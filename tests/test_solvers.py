@@ -9,8 +9,11 @@ from sklearn_tinynet._solvers import GradientDescent, minimize_lbfgs
 def test_gradient_descent_steps():
     theta = np.array([1.0, 2.0])
     grad = np.array([0.5, -1.0])
-    GradientDescent(0.1).step(theta, grad)
+    plain = GradientDescent(0.1)
+    plain.step(theta, grad)
     np.testing.assert_allclose(theta, [0.95, 2.1])
+    plain.step(theta, grad)  # no momentum unless asked for
+    np.testing.assert_allclose(theta, [0.9, 2.2])
 
     # momentum: v = mu v - lr g; theta += v
     theta, opt = np.zeros(2), GradientDescent(0.1, momentum=0.9)

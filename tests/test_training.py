@@ -5,6 +5,8 @@ import os
 import numpy as np
 import pytest
 from scipy.special import expit, log_softmax, softmax
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_tinynet import TinyNetClassifier
 from sklearn_tinynet._training import NoImprovementStopper
@@ -335,3 +337,50 @@ def test_n_jobs_more_negative_than_the_cores_uses_one_thread(monkeypatch, n_core
         clf.coefs_ + clf.intercepts_, reference.coefs_ + reference.intercepts_
     ):
         np.testing.assert_array_equal(W, W_ref)
+
+
+def binary_log_loss(clf, X, y):
+    """Mean log-loss of a fitted one-hidden-layer logistic network, in numpy."""
+    (W0, W1), (b0, b1) = clf.coefs_, clf.intercepts_
+    z = (expit(X @ W0 + b0) @ W1 + b1)[:, 0]
+    return float(np.mean(np.logaddexp(0, z) - y * z))
+
+
+X_SMALL, y_small = make_classification(n_samples=60, n_features=5, random_state=0)
+GD = dict(solver="gd", momentum=0.0, tol=0.0, alpha=0.0, random_state=0)
+
+
+def test_divergence_keeps_the_lowest_loss_weights_and_says_so():
+    clf = TinyNetClassifier((3,), learning_rate_init=20.0, max_iter=6, **GD)
+    message = (
+        "Training diverged: after 6 updates the loss had grown or become infinite. "
+        "The weights with the lowest training loss were kept; lower "
+        r"learning_rate_init \(now 20.0\) or scale the features."
+    )
+    with pytest.warns(ConvergenceWarning, match=message):
+        clf.fit(X_SMALL, y_small)
+    assert clf.loss_curve_[-1] > clf.loss_curve_[0]
+    lowest = min(clf.loss_curve_)
+    assert lowest < clf.loss_curve_[-1]
+    assert binary_log_loss(clf, X_SMALL, y_small) == pytest.approx(lowest, rel=1e-12)
+
+
+def test_a_warm_start_diverges_on_its_own_curve():
+    clf = TinyNetClassifier((3,), learning_rate_init=5.0, max_iter=12, **GD)
+    clf.fit(X_SMALL, y_small)
+    clf.set_params(warm_start=True, learning_rate_init=30.0, max_iter=4)
+    with pytest.warns(ConvergenceWarning, match="Training diverged"):
+        clf.fit(X_SMALL, y_small)
+    this_call = clf.loss_curve_[12:]
+    # rose within this call, though still below where the first fit started
+    assert this_call[-1] > this_call[0] and this_call[-1] < clf.loss_curve_[0]
+    kept = binary_log_loss(clf, X_SMALL, y_small)
+    assert kept == pytest.approx(min(this_call), rel=1e-12)
+
+
+def test_lbfgs_at_max_iter_warns():
+    clf = TinyNetClassifier((3,), solver="lbfgs", max_iter=2, random_state=0)
+    message = r"Stopped after max_iter=2 iterations without converging; increase"
+    with pytest.warns(ConvergenceWarning, match=message + r" max_iter or tol\.$"):
+        clf.fit(X_SMALL, y_small)
+    assert clf.n_iter_ == 2

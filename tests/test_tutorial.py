@@ -48,6 +48,7 @@ def test_matches_reference_loop(hidden_layer_sizes, y, n_updates):
     assert all(np.all(b == 0) for b in clf.intercepts_)
 
 
+@pytest.mark.slow
 def test_cavar_error_table_and_weights():
     clf = tutorial_classifier(10_000)
     clf.set_params(warm_start=True)
@@ -62,6 +63,7 @@ def test_cavar_error_table_and_weights():
     assert len(clf.loss_curve_) == 100_000
 
 
+@pytest.mark.slow
 def test_cavar_single_fit_of_100000_updates():
     clf = tutorial_classifier(100_000).fit(X, Y_XOR)
     np.testing.assert_allclose(clf.coefs_[0], CAVAR_WH, rtol=1e-6)
