@@ -13,7 +13,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
+import threadpoolctl
 
 from . import _inplace
 
@@ -50,13 +50,27 @@ def effective_n_threads(n_jobs):
 # The lanes are the parallelism, and BLAS's own threading would make results
 # depend on the number of threads. Overlapping fits in several threads share
 # one limit, set by the first to start and restored by the last to finish.
+# threadpoolctl (>= 3.8) lets only one thread at a time set OpenBLAS's
+# process-wide limit, until that thread lets go: each change here lets go at
+# once, so that whichever thread finishes last can restore the limit.
 
 _blas = {"lock": threading.Lock(), "users": 0, "limiter": None}
 
 
+def _let_go_of_blas():
+    let_go = getattr(threadpoolctl.OpenBLASController, "clear_controlling_thread", None)
+    if let_go is not None:
+        let_go()  # only if this thread holds it
+
+
 def _reset_blas_state_in_child():
-    # a forked child has none of its parent's fits running
+    # A forked child runs none of its parent's fits: give it back the limits
+    # that the parent's running fits had changed.
+    limiter = _blas["limiter"]
     _blas.update(lock=threading.Lock(), users=0, limiter=None)
+    if limiter is not None:
+        limiter.restore_original_limits()
+        _let_go_of_blas()
 
 
 if hasattr(os, "register_at_fork"):
@@ -66,7 +80,9 @@ if hasattr(os, "register_at_fork"):
 def _hold_blas_single_threaded():
     with _blas["lock"]:
         if _blas["users"] == 0:
-            _blas["limiter"] = ThreadpoolController().limit(limits=1, user_api="blas")
+            controller = threadpoolctl.ThreadpoolController()
+            _blas["limiter"] = controller.limit(limits=1, user_api="blas")
+            _let_go_of_blas()
         _blas["users"] += 1
 
 
@@ -75,6 +91,7 @@ def _release_blas():
         _blas["users"] -= 1
         if _blas["users"] == 0:
             _blas["limiter"].restore_original_limits()
+            _let_go_of_blas()
             _blas["limiter"] = None
 
 

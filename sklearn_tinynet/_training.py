@@ -182,15 +182,15 @@ class _Recorder:
             theta[...] = self.best_theta
 
 
-def train(f, theta, settings, xp, *, validation_loss=None, callbacks=None, history):
+def train(f, theta, settings, xp, *, validation_loss, callbacks, history):
     """Minimise ``f(theta) -> (loss, grad)`` from ``theta``, updated in place.
 
-    ``validation_loss(theta)``, when given, drives the stopping rule and picks
-    the weights kept. ``history`` is extended: its loss curve continues and
-    gd's velocity carries over. Returns ``history``.
+    ``validation_loss(theta)``, unless None, drives the stopping rule and picks
+    the weights kept. ``callbacks`` is a CallbackBridge. ``history`` is
+    extended: its loss curve continues and gd's velocity carries over.
+    Returns ``history``.
     """
     recorder = _Recorder(settings, history, validation_loss, xp)
-    callbacks = callbacks or CallbackBridge(None, None, None, None, 0)
     # Overflow is detected from the loss and handled as divergence.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         if settings.solver == "lbfgs":

@@ -6,6 +6,7 @@ import os
 import threading
 import tracemalloc
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import array_api_compat.numpy as xp
 import numpy as np
@@ -84,24 +85,39 @@ def engine_for(X, codes, weights, hidden, n_outputs=3, **kwargs):
 
 @pytest.fixture
 def block_sizes(monkeypatch):
-    """Rows of every block that the numpy speed-ups compute, and their threads."""
-    calls = []
+    """Rows of every block that the numpy speed-ups compute, and their threads.
+
+    Each thread's first block waits for one other thread's, so the blocks of a
+    two-thread engine must really run on two threads at once.
+    """
+    seen = threading.local()
+    meet = threading.Barrier(2, timeout=10)
     add = _inplace.add_loss_and_gradient
 
     def spy(net, coefs, intercepts, X, *args):
         calls.append((X.shape[0], threading.get_ident()))
+        if calls.meet and not getattr(seen, "met", False):
+            seen.met = True
+            meet.wait()
         return add(net, coefs, intercepts, X, *args)
 
+    calls = _Calls()
     monkeypatch.setattr(_inplace, "add_loss_and_gradient", spy)
     return calls
+
+
+class _Calls(list):
+    meet = False
 
 
 def test_blocks_and_lanes_are_used(block_sizes):
     X, codes, weights = make_data(6000)
     engine, theta = engine_for(X, codes, weights, (32,), n_threads=2)
     assert engine.block_rows == 750 and engine.n_lanes == 8
+    block_sizes.meet = True
     with engine:
         engine.loss_and_gradient(theta)
+    block_sizes.meet = False
     assert sorted(rows for rows, _ in block_sizes) == [750] * 8
     assert len({thread for _, thread in block_sizes}) == 2
     # one block, one call on the caller's thread
@@ -160,6 +176,8 @@ def test_effective_n_threads(monkeypatch):
     assert effective_n_threads(1) == 1
     assert effective_n_threads(2) == 2
     assert effective_n_threads(64) == _engine.N_LANES
+    monkeypatch.setattr(_engine.os, "cpu_count", lambda: None)  # unknown: one
+    assert effective_n_threads(None) == 1
 
 
 def blas_threads():
@@ -184,6 +202,60 @@ def test_overlapping_engines_leave_blas_as_it_was():
         second.__exit__(None, None, None)
         after = blas_threads()
     assert (before, both, second_alone, after) == ({2}, {1}, {1}, {2})
+
+
+def test_engines_in_long_lived_worker_threads_hold_and_restore_blas():
+    before = blas_threads()
+    if before == {1}:
+        pytest.skip("BLAS runs one thread here already")
+    X, codes, weights = make_data(100)
+    with engine_for(X, codes, weights, (4,))[0]:
+        pass  # the main thread limits BLAS first, and lets go
+    first, second = (engine_for(X, codes, weights, (4,))[0] for _ in range(2))
+    first_in, second_in, first_out = (threading.Event() for _ in range(3))
+    seen = {}
+
+    def run_first():
+        with first:
+            first_in.set()
+            second_in.wait(10)
+            seen["both"] = blas_threads()
+        first_out.set()
+
+    def run_second():
+        first_in.wait(10)
+        with second:
+            second_in.set()
+            first_out.wait(10)
+            seen["second alone"] = blas_threads()
+
+    with ThreadPoolExecutor(2) as pool:  # threads that outlive the fits
+        for future in [pool.submit(run_first), pool.submit(run_second)]:
+            future.result(timeout=30)
+        seen["after"] = blas_threads()
+    assert seen == {"both": {1}, "second alone": {1}, "after": before}
+
+
+def report_blas_threads(queue):
+    queue.put(blas_threads())
+
+
+def test_a_child_forked_during_a_fit_gets_its_blas_threads_back():
+    before = blas_threads()
+    if before == {1}:
+        pytest.skip("BLAS runs one thread here already")
+    X, codes, weights = make_data(100)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    with engine_for(X, codes, weights, (4,))[0]:
+        assert blas_threads() == {1}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            child = context.Process(target=report_blas_threads, args=(queue,))
+            child.start()
+        in_child = queue.get(timeout=60)
+        child.join(10)
+    assert in_child == before
 
 
 def fit_weights(X, y):

@@ -4,6 +4,7 @@ import array_api_compat.numpy as xp
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.special import expit
 from test_network import OUTPUTS, make_problem
 
 from sklearn_tinynet import _inplace, _network
@@ -70,3 +71,13 @@ def test_engine_gives_the_same_numbers_with_and_without_speed_ups(
     assert fast_loss == pytest.approx(loss_value, rel=1e-13)
     assert fast_val == pytest.approx(val, rel=1e-13)
     np.testing.assert_allclose(fast_grad, grad, rtol=1e-11, atol=1e-15)
+
+
+def test_squared_error_on_small_blocks_uses_expit():
+    # the tutorials' figures were reproduced with scipy's expit: keep its bits
+    z = np.random.RandomState(0).normal(scale=3, size=(40, 3))
+    Y = np.eye(3)[np.arange(40) % 3]
+    net = _network.Network("logistic", "logistic", "squared_error")
+    np.testing.assert_array_equal(
+        _inplace.loss_per_row(net, z, Y), 0.5 * np.sum((Y - expit(z)) ** 2, axis=1)
+    )

@@ -384,3 +384,16 @@ def test_lbfgs_at_max_iter_warns():
     with pytest.warns(ConvergenceWarning, match=message + r" max_iter or tol\.$"):
         clf.fit(X_SMALL, y_small)
     assert clf.n_iter_ == 2
+
+
+def test_lbfgs_ignores_n_iter_no_change_without_early_stopping():
+    # full-batch L-BFGS crosses plateaus; only scipy's gradient test stops it
+    fits = [
+        TinyNetClassifier(
+            (3,), n_iter_no_change=n, tol=1e-6, max_iter=500, random_state=0
+        ).fit(X_SMALL, y_small)
+        for n in (1, 50)
+    ]
+    assert fits[0].n_iter_ == fits[1].n_iter_ > 2
+    np.testing.assert_array_equal(fits[0].coefs_[0], fits[1].coefs_[0])
+    assert fits[0].best_loss_ == min(fits[0].loss_curve_)
