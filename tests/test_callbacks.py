@@ -128,3 +128,39 @@ def test_scoring_monitor_inside_grid_search():
     iterations = [r for r in rows if r["task_name"] == "iteration"]
     assert len(iterations) == 5 * 6  # 6 iterations in 2 x 2 folds and the refit
     assert all(0 <= r["accuracy"] <= 1 for r in iterations)
+
+
+class TaskRecorder:
+    """Records each task's name, its bound on subtasks and the model it sees."""
+
+    def __init__(self):
+        self.seen, self.estimators = [], []
+
+    def setup(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, *, fitted_estimator=None):
+        self.seen.append(("begin", context.task_name, context, fitted_estimator))
+        self.estimators.append(estimator)
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        self.seen.append(("end", context.task_name, context, fitted_estimator))
+        self.estimators.append(estimator)
+
+    def teardown(self, estimator, context):
+        pass
+
+
+@pytest.mark.parametrize("solver, extra", [("gd", 0), ("lbfgs", 1)])
+def test_tasks_carry_their_bounds_and_models(solver, extra):
+    recorder = TaskRecorder()
+    clf = TinyNetClassifier((4,), solver=solver, max_iter=6, tol=0.0, random_state=0)
+    clf.set_callbacks(recorder).fit(X, y)
+    fit_begin, fit_end = recorder.seen[0], recorder.seen[-1]
+    assert fit_begin[:2] == ("begin", "fit") and fit_end[:2] == ("end", "fit")
+    # lbfgs begins one more iteration than it runs: scipy ends each one
+    assert fit_begin[2].max_subtasks == 6 + extra
+    np.testing.assert_array_equal(fit_end[3].predict_proba(X), clf.predict_proba(X))
+    begins = [s for s in recorder.seen if s[:2] == ("begin", "iteration")]
+    assert all(s[3] is not None for s in begins)
+    assert all(estimator is clf for estimator in recorder.estimators)
