@@ -211,11 +211,12 @@ def _run_gd(f, theta, settings, xp, recorder, callbacks):
         loss, grad = f(theta)
         if not (math.isfinite(loss) and bool(xp.all(xp.isfinite(grad)))):
             recorder.diverged(theta)
-            break
+            return
         if recorder.record(theta, loss):
             break
         optimizer.step(theta, grad)
         history.n_iter += 1
+        history.velocity = optimizer.velocity
         if callbacks.end_iteration():
             break
     else:
@@ -223,7 +224,6 @@ def _run_gd(f, theta, settings, xp, recorder, callbacks):
             recorder.not_converged()
     if recorder.loss_rose():
         recorder.diverged(theta)
-    history.velocity = optimizer.velocity
 
 
 def _run_lbfgs(f, theta, settings, xp, recorder, callbacks):

@@ -139,6 +139,7 @@ def test_lanes_give_bit_identical_gradients_for_any_thread_count(dtype, hidden):
             loss, grad = engine.loss_and_gradient(theta)
         results.append((loss, grad.copy()))
     assert len(engine.starts) > 1
+    assert results[0][1].dtype == dtype
     for loss, grad in results[1:]:
         assert loss == results[0][0]
         np.testing.assert_array_equal(grad, results[0][1])
@@ -166,6 +167,21 @@ def test_plain_math_over_many_blocks_equals_one_block(hidden):
     assert one.loss(theta) == pytest.approx(engine.loss(theta), rel=1e-12)
 
 
+def test_two_blocks_add_up_to_one_and_defaults_are_plain():
+    X, codes, weights = make_data(1000)
+    layout = ParameterLayout([7, 5, 3], True)
+    theta = np.random.RandomState(1).normal(size=layout.size)
+    engine = LocalEngine(Network(), layout, X, codes, weights)  # defaults
+    two = LocalEngine(Network(), layout, X, codes, weights, block_rows=500)
+    assert len(engine.starts) == 1 and len(two.starts) == 2
+    with engine:
+        loss, grad = engine.loss_and_gradient(theta)
+        assert engine._pool is None  # one thread
+    assert loss == engine.loss(theta)  # no penalty
+    assert two.loss_and_gradient(theta)[0] == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(two.grad, grad, rtol=1e-11, atol=1e-15)
+
+
 def test_effective_n_threads(monkeypatch):
     monkeypatch.setattr(_engine.os, "cpu_count", lambda: 4)
     assert effective_n_threads(None) == 4
@@ -176,6 +192,7 @@ def test_effective_n_threads(monkeypatch):
     assert effective_n_threads(1) == 1
     assert effective_n_threads(2) == 2
     assert effective_n_threads(64) == _engine.N_LANES
+    assert effective_n_threads(0) == 1
     monkeypatch.setattr(_engine.os, "cpu_count", lambda: None)  # unknown: one
     assert effective_n_threads(None) == 1
 

@@ -397,3 +397,23 @@ def test_lbfgs_ignores_n_iter_no_change_without_early_stopping():
     assert fits[0].n_iter_ == fits[1].n_iter_ > 2
     np.testing.assert_array_equal(fits[0].coefs_[0], fits[1].coefs_[0])
     assert fits[0].best_loss_ == min(fits[0].loss_curve_)
+
+
+def test_a_loss_that_rose_over_two_updates_is_divergence():
+    clf = TinyNetClassifier((3,), learning_rate_init=20.0, max_iter=2, **GD)
+    with pytest.warns(ConvergenceWarning, match="Training diverged") as caught:
+        clf.fit(X_SMALL, y_small)
+    assert len(caught) == 1 and clf.loss_curve_[1] > clf.loss_curve_[0]
+    # the weights before the first update, whose loss was lowest, are kept
+    kept = binary_log_loss(clf, X_SMALL, y_small)
+    assert kept == pytest.approx(clf.loss_curve_[0], rel=1e-12)
+
+
+def test_divergence_to_infinity_warns_once():
+    X, y = make_classification(n_samples=100, random_state=0)
+    clf = TinyNetClassifier(
+        (20,), activation="identity", learning_rate_init=1e8, max_iter=100, **GD
+    )
+    with pytest.warns(ConvergenceWarning, match="Training diverged") as caught:
+        clf.fit(X * 1e100, y)
+    assert len(caught) == 1
