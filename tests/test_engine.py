@@ -134,11 +134,17 @@ def test_lanes_give_bit_identical_gradients_for_any_thread_count(dtype, hidden):
     X, codes, weights = make_data(9000, n_features=20, dtype=dtype)
     results = []
     for n_threads in (1, 2, 3, 8):
-        engine, theta = engine_for(X, codes, weights, hidden, n_threads=n_threads)
+        # 18 blocks: most lanes sum two or three
+        engine, theta = engine_for(
+            X, codes, weights, hidden, n_threads=n_threads, block_rows=500
+        )
         with engine:
             loss, grad = engine.loss_and_gradient(theta)
         results.append((loss, grad.copy()))
-    assert len(engine.starts) > 1
+        # after the with block: the same sums, on the caller's thread
+        assert engine.loss_and_gradient(theta)[0] == loss
+    assert len(engine.starts) == 18 and engine._lane_grads.dtype == dtype
+    assert engine.block(0)[1].dtype == dtype
     assert results[0][1].dtype == dtype
     for loss, grad in results[1:]:
         assert loss == results[0][0]
@@ -174,9 +180,9 @@ def test_two_blocks_add_up_to_one_and_defaults_are_plain():
     engine = LocalEngine(Network(), layout, X, codes, weights)  # defaults
     two = LocalEngine(Network(), layout, X, codes, weights, block_rows=500)
     assert len(engine.starts) == 1 and len(two.starts) == 2
-    with engine:
+    with engine, two:
         loss, grad = engine.loss_and_gradient(theta)
-        assert engine._pool is None  # one thread
+        assert two._pool is None  # one thread unless asked for more
     assert loss == engine.loss(theta)  # no penalty
     assert two.loss_and_gradient(theta)[0] == pytest.approx(loss, rel=1e-12)
     np.testing.assert_allclose(two.grad, grad, rtol=1e-11, atol=1e-15)

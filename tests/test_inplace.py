@@ -66,6 +66,7 @@ def test_engine_gives_the_same_numbers_with_and_without_speed_ups(
         )
         with engine:
             loss_value, grad = engine.loss_and_gradient(theta)
+        assert engine.inplace is inplace
         results.append((loss_value, grad.copy(), engine.loss(theta)))
     (fast_loss, fast_grad, fast_val), (loss_value, grad, val) = results
     assert fast_loss == pytest.approx(loss_value, rel=1e-13)
@@ -81,3 +82,28 @@ def test_squared_error_on_small_blocks_uses_expit():
     np.testing.assert_array_equal(
         _inplace.loss_per_row(net, z, Y), 0.5 * np.sum((Y - expit(z)) ** 2, axis=1)
     )
+
+
+def test_sigmoid_switches_to_the_tanh_form_at_its_size_limit():
+    z = np.random.RandomState(0).normal(scale=5, size=_inplace.EXPIT_MAX_SIZE)
+    below, at = z[:-1], z
+    np.testing.assert_array_equal(_inplace.sigmoid(below.copy()), expit(below))
+    np.testing.assert_array_equal(_inplace.sigmoid(at.copy()), _network.sigmoid(at, xp))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_buffers_change_no_bit_of_a_block(dtype):
+    X, Y = make_problem("multiclass", n_samples=300, n_features=6)
+    X, Y = X.astype(dtype), Y.astype(dtype)
+    weights = np.full(300, 1 / 300, dtype=dtype)
+    layout = ParameterLayout([6, 5, 4, 3], True)
+    net = _network.Network("tanh", "softmax", "log_loss")
+    theta = np.random.RandomState(1).normal(size=layout.size).astype(dtype)
+    engine = LocalEngine(net, layout, X, Y, weights)
+    loss, grad = engine.loss_and_gradient(theta)
+    expected = np.zeros(layout.size, dtype=dtype)
+    expected_loss = _inplace.add_loss_and_gradient(
+        net, *layout.views(theta), X, Y, weights, *layout.views(expected)
+    )
+    assert engine.inplace and loss == expected_loss
+    np.testing.assert_array_equal(grad, expected)
