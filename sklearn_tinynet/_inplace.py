@@ -82,7 +82,6 @@ class Workspace:
 
     def __init__(self, layer_units, rows, dtype):
         widths = layer_units[1:]
-        self.rows = rows
         self.layers = [np.empty((rows, w), dtype=dtype) for w in widths]
         self.deltas = [np.empty((rows, w), dtype=dtype) for w in widths]
 

@@ -203,6 +203,10 @@ def test_effective_n_threads(monkeypatch):
     assert effective_n_threads(None) == 1
 
 
+def openmp_threads():
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"]
+
+
 def blas_threads():
     return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
 
@@ -217,9 +221,11 @@ def test_overlapping_engines_leave_blas_as_it_was():
     second, _ = engine_for(X, codes, weights, (4,))
     with threadpool_limits(limits=2, user_api="blas"):
         before = blas_threads()
+        openmp_before = openmp_threads()
         first.__enter__()
         second.__enter__()
         both = blas_threads()
+        assert openmp_threads() == openmp_before  # only BLAS is limited
         first.__exit__(None, None, None)
         second_alone = blas_threads()
         second.__exit__(None, None, None)
