@@ -156,11 +156,11 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     best_loss_ : float
         Lowest training loss reached.
 
-    validation_loss_curve_ : list of float
-        Validation loss before each update; only with ``early_stopping``.
+    validation_loss_curve_ : list of float or None
+        Validation loss before each update; None without ``early_stopping``.
 
-    best_validation_loss_ : float
-        Lowest validation loss, whose weights were kept; only with
+    best_validation_loss_ : float or None
+        Lowest validation loss, whose weights were kept; None without
         ``early_stopping``.
 
     n_iter_ : int

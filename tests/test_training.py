@@ -417,3 +417,11 @@ def test_divergence_to_infinity_warns_once():
     with pytest.warns(ConvergenceWarning, match="Training diverged") as caught:
         clf.fit(X * 1e100, y)
     assert len(caught) == 1
+
+
+def test_a_refit_without_early_stopping_clears_the_validation_curve():
+    clf = TinyNetClassifier((3,), early_stopping=True, max_iter=5, tol=0.0)
+    clf.set_params(random_state=0).fit(X_SMALL, y_small)
+    assert len(clf.validation_loss_curve_) == 5 and clf.best_validation_loss_ > 0
+    clf.set_params(early_stopping=False).fit(X_SMALL, y_small)
+    assert clf.validation_loss_curve_ is None and clf.best_validation_loss_ is None
