@@ -7,6 +7,7 @@ import pytest
 from scipy.special import expit, log_softmax, softmax
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
+from test_engine import fixed_init, per_row_log_loss
 
 from sklearn_tinynet import TinyNetClassifier
 from sklearn_tinynet._training import NoImprovementStopper
@@ -34,12 +35,6 @@ def test_no_improvement_boundaries():
     stopper.update(1.0)
     assert stopper.update(1.0) == (False, False)  # tol=0: a tie is no worse
     assert stopper.update(1.5) == (False, True)
-
-
-def fixed_init(*weights):
-    """An init callable handing out copies of ``weights`` in layer order."""
-    remaining = iter(weights)
-    return lambda random_state, fan_in, fan_out: next(remaining).copy()
 
 
 def expected_n_iter(curve, tol, patience, max_iter):
@@ -340,10 +335,10 @@ def test_n_jobs_more_negative_than_the_cores_uses_one_thread(monkeypatch, n_core
 
 
 def binary_log_loss(clf, X, y):
-    """Mean log-loss of a fitted one-hidden-layer logistic network, in numpy."""
-    (W0, W1), (b0, b1) = clf.coefs_, clf.intercepts_
-    z = (expit(X @ W0 + b0) @ W1 + b1)[:, 0]
-    return float(np.mean(np.logaddexp(0, z) - y * z))
+    """Mean log-loss of a fitted logistic network, by a plain forward pass."""
+    return float(
+        np.mean(per_row_log_loss(clf.coefs_, clf.intercepts_, X, y, "logistic"))
+    )
 
 
 X_SMALL, y_small = make_classification(n_samples=60, n_features=5, random_state=0)
