@@ -1,10 +1,11 @@
-"""Array API dispatch: the same training on array_api_strict and PyTorch arrays."""
+"""Array API dispatch: every training path on array_api_strict and PyTorch agrees with numpy."""
 
 import os
 
 import numpy as np
 import pytest
 import scipy
+import scipy.sparse as sp
 from sklearn import config_context
 from sklearn.datasets import make_classification
 
@@ -131,3 +132,207 @@ def test_without_dispatch_torch_input_is_converted_to_numpy():
     torch = pytest.importorskip("torch")
     clf = TinyNetClassifier((5,), random_state=0).fit(torch.asarray(X), y)
     assert isinstance(clf.coefs_[0], np.ndarray)
+
+
+# --- every training path, on array_api_strict -----------------------------------
+
+
+def dispatch():
+    """config_context(array_api_dispatch=True), or skip where it is unavailable."""
+    try:
+        with config_context(array_api_dispatch=True):
+            pass
+    except ImportError as error:  # older scikit-learn without array-api-compat
+        pytest.skip(str(error))
+    return config_context(array_api_dispatch=True)
+
+
+METHODS = ["predict", "predict_proba", "predict_log_proba", "decision_function"]
+
+
+def make_data(n_rows, n_features, target, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_rows, n_features))
+    scores = X[:, :3] + 0.5 * rng.normal(size=(n_rows, 3))
+    if target == "binary":
+        y = (scores[:, 0] > 0).astype(np.int64)
+    elif target == "multiclass":
+        y = np.argmax(scores, axis=1).astype(np.int64)
+    else:  # multilabel
+        y = (scores > 0).astype(np.int64)
+    return X, y
+
+
+def assert_fits_agree(X, y, rtol=1e-10, **params):
+    """Fit on numpy and on array_api_strict arrays; compare everything fitted."""
+    xp = pytest.importorskip("array_api_strict")
+    params = dict(random_state=0, tol=0.0, **params)
+    reference = TinyNetClassifier(**params).fit(X, y)
+    X_xp, y_xp = xp.asarray(X), xp.asarray(y)
+    with dispatch():
+        clf = TinyNetClassifier(**params).fit(X_xp, y_xp)
+        outputs = {method: getattr(clf, method)(X_xp) for method in METHODS}
+    assert clf.n_iter_ == reference.n_iter_
+    np.testing.assert_allclose(clf.loss_curve_, reference.loss_curve_, rtol=rtol)
+    if params.get("early_stopping"):
+        np.testing.assert_allclose(
+            clf.validation_loss_curve_, reference.validation_loss_curve_, rtol=rtol
+        )
+    for W, W_ref in zip(
+        clf.coefs_ + clf.intercepts_, reference.coefs_ + reference.intercepts_
+    ):
+        assert isinstance(W, type(X_xp))
+        np.testing.assert_allclose(np.asarray(W), W_ref, rtol=rtol, atol=1e-10)
+    for method, output in outputs.items():
+        assert isinstance(output, type(X_xp))
+        expected = getattr(reference, method)(X)
+        if method == "predict":
+            np.testing.assert_array_equal(np.asarray(output), expected)
+        else:
+            np.testing.assert_allclose(
+                np.asarray(output), expected, rtol=rtol, atol=1e-10
+            )
+    return reference
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
+def test_activations_and_targets(target, activation, solver):
+    X, y = make_data(200, 6, target)
+    assert_fits_agree(
+        X,
+        y,
+        hidden_layer_sizes=(7, 5),
+        activation=activation,
+        solver=solver,
+        max_iter=8,
+    )
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
+def test_squared_error(target, solver):
+    X, y = make_data(150, 5, target, seed=1)
+    assert_fits_agree(
+        X, y, hidden_layer_sizes=(6,), loss="squared_error", solver=solver, max_iter=8
+    )
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
+def test_early_stopping_validation_loss(target, solver):
+    X, y = make_data(300, 5, target, seed=2)
+    reference = assert_fits_agree(
+        X,
+        y,
+        hidden_layer_sizes=(6, 4),
+        solver=solver,
+        early_stopping=True,
+        validation_fraction=0.3,
+        max_iter=8,
+    )
+    assert len(reference.validation_loss_curve_) > 1
+
+
+@pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
+def test_huge_logits_stay_finite_in_losses(target):
+    # logits in the thousands: a naive log(1 + exp(z)), log(sigmoid(z)) or
+    # log(sum(exp(z))) overflows; neither namespace may
+    X, y = make_data(100, 4, target, seed=3)
+    X = 1000 * np.sign(X)
+    reference = assert_fits_agree(
+        X, y, hidden_layer_sizes=(), solver="gd", alpha=0.0, max_iter=1
+    )
+    assert np.abs(reference.decision_function(X)).max() > 800
+    assert np.isfinite(reference.loss_curve_).all()
+    assert np.isfinite(reference.predict_log_proba(X)).all()
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
+def test_several_blocks_of_rows(target, solver):
+    X, y = make_data(5000, 10, target, seed=4)
+    assert 5000 * 32 > 2**17  # rows x widest layer: the gradient is blocked
+    assert_fits_agree(
+        X,
+        y,
+        rtol=1e-9,
+        hidden_layer_sizes=(32,),
+        activation="tanh",
+        solver=solver,
+        max_iter=4,
+    )
+
+
+@pytest.mark.parametrize("target", ["binary", "multiclass"])
+def test_several_blocks_without_hidden_layer(target):
+    X, y = make_data(8000, 20, target, seed=5)
+    assert 8000 * 20 > 2**17
+    assert_fits_agree(X, y, rtol=1e-9, hidden_layer_sizes=(), solver="gd", max_iter=4)
+
+
+def test_several_blocks_with_early_stopping():
+    X, y = make_data(6000, 10, "multiclass", seed=6)
+    assert_fits_agree(
+        X,
+        y,
+        rtol=1e-9,
+        hidden_layer_sizes=(32,),
+        solver="gd",
+        early_stopping=True,
+        validation_fraction=0.5,
+        max_iter=4,
+    )
+
+
+# --- sparse input under dispatch -------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("n_rows", [200, 6000])
+def test_sparse_input_with_dispatch_matches_dense(fmt, n_rows):
+    rng = np.random.RandomState(0)
+    X = sp.random(n_rows, 30, density=0.2, format=fmt, random_state=rng)
+    y = np.arange(n_rows) % 3
+    params = dict(
+        hidden_layer_sizes=(32,), solver="gd", max_iter=4, tol=0.0, random_state=0
+    )
+    dense = TinyNetClassifier(**params).fit(X.toarray(), y)
+    with dispatch():
+        clf = TinyNetClassifier(**params).fit(X, y)
+        proba = clf.predict_proba(X)
+        labels = clf.predict(X)
+    for W, W_dense in zip(
+        clf.coefs_ + clf.intercepts_, dense.coefs_ + dense.intercepts_
+    ):
+        assert isinstance(W, np.ndarray)
+        np.testing.assert_allclose(W, W_dense, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(proba, dense.predict_proba(X.toarray()), rtol=1e-10)
+    np.testing.assert_array_equal(labels, dense.predict(X.toarray()))
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_numpy_input_under_dispatch_is_the_plain_numpy_fit(sparse):
+    # numpy (and scipy.sparse) input keeps the numpy path under dispatch,
+    # canonical row order included: bit-identical, whatever the row order
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(300, 6)) * (rng.uniform(size=(300, 6)) < 0.4)
+    y = np.arange(300) % 3
+    order = rng.permutation(300)
+    to_input = sp.csr_matrix if sparse else np.asarray
+    params = dict(
+        hidden_layer_sizes=(5,), solver="gd", max_iter=5, tol=0.0, random_state=0
+    )
+    plain = TinyNetClassifier(**params).fit(to_input(X), y)
+    with dispatch():
+        fits = [
+            TinyNetClassifier(**params).fit(to_input(X), y),
+            TinyNetClassifier(**params).fit(to_input(X[order]), y[order]),
+        ]
+    for clf in fits:
+        for W, W_plain in zip(
+            clf.coefs_ + clf.intercepts_, plain.coefs_ + plain.intercepts_
+        ):
+            assert isinstance(W, np.ndarray)
+            np.testing.assert_array_equal(W, W_plain)
