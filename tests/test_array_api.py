@@ -1,4 +1,4 @@
-"""Array API dispatch: every training path on array_api_strict and PyTorch agrees with numpy."""
+"""Array API dispatch: training on array_api_strict and PyTorch agrees with numpy."""
 
 import os
 
