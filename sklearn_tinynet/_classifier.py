@@ -18,6 +18,7 @@ from ._compat import (
     StrOptions,
     check_same_namespace,
     check_sample_weight,
+    copy,
     fit_context,
     get_namespace,
     get_namespace_and_device,
@@ -736,16 +737,10 @@ def _like(X, array, dtype=None):
     return array if dtype is None else xp.astype(array, dtype)
 
 
-def _copy(array):
-    if isinstance(array, np.ndarray):
-        return array.copy()
-    return get_namespace(array)[0].asarray(array, copy=True)
-
-
 def _weights(theta, layout):
     """coefs_, intercepts_ (zeros without biases) and n_layers_ of ``theta``."""
     xp = get_namespace(theta)[0]
-    coefs, intercepts = layout.views(_copy(theta), xp)
+    coefs, intercepts = layout.views(copy(theta), xp)
     intercepts = [
         _like(W, np.zeros(W.shape[1]), W.dtype) if b is None else b
         for W, b in zip(coefs, intercepts)

@@ -21,6 +21,7 @@ __all__ = [
     "StrOptions",
     "check_sample_weight",
     "check_same_namespace",
+    "copy",
     "fit_context",
     "get_namespace",
     "get_namespace_and_device",
@@ -64,6 +65,13 @@ def init_callback_context(estimator, max_subtasks):
     if not hasattr(estimator, "_init_callback_context"):
         return None
     return estimator._init_callback_context(max_subtasks=max_subtasks)
+
+
+def copy(array):
+    """A copy of an array of any namespace, on its device."""
+    if isinstance(array, np.ndarray):
+        return array.copy()
+    return get_namespace(array)[0].asarray(array, copy=True)
 
 
 def to_numpy(array):

@@ -108,8 +108,8 @@ class CallbackBridge:
 class _Recorder:
     """Logs each iteration, applies the stopping rule and keeps best weights."""
 
-    def __init__(self, settings, history, validation_loss, xp):
-        self.settings, self.history, self.xp = settings, history, xp
+    def __init__(self, settings, history, validation_loss):
+        self.settings, self.history = settings, history
         self.validation_loss = validation_loss
         self.stopper = NoImprovementStopper(settings.tol, settings.n_iter_no_change)
         self.fit_start = len(history.loss_curve)
@@ -119,16 +119,11 @@ class _Recorder:
         if validation_loss is not None:
             history.validation_loss_curve = []
 
-    def copy(self, theta):
-        if isinstance(theta, np.ndarray):
-            return theta.copy()
-        return self.xp.asarray(theta, copy=True)
-
     def record(self, theta, loss):
         """Log the loss of ``theta``; True when training should stop."""
         history = self.history
         if self.keep_lowest_loss and loss < self.lowest_loss:
-            self.lowest_loss, self.lowest_loss_theta = loss, self.copy(theta)
+            self.lowest_loss, self.lowest_loss_theta = loss, _compat.copy(theta)
         history.loss_curve.append(float(loss))
         history.best_loss = min(history.best_loss, float(loss))
         message = f"Iteration {len(history.loss_curve)}, loss = {loss:.8f}"
@@ -138,7 +133,7 @@ class _Recorder:
             message += f", validation loss = {val_loss:.8f}"
             is_best, stop = self.stopper.update(val_loss)
             if is_best:
-                self.best_theta = self.copy(theta)
+                self.best_theta = _compat.copy(theta)
             history.best_validation_loss = self.stopper.best
         else:
             _, stop = self.stopper.update(loss)
@@ -190,7 +185,7 @@ def train(f, theta, settings, xp, *, validation_loss, callbacks, history):
     extended: its loss curve continues and gd's velocity carries over.
     Returns ``history``.
     """
-    recorder = _Recorder(settings, history, validation_loss, xp)
+    recorder = _Recorder(settings, history, validation_loss)
     # Overflow is detected from the loss and handled as divergence.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         if settings.solver == "lbfgs":
