@@ -201,8 +201,9 @@ _LABEL_TYPES = {
 def _label_classes(scope, model):
     """The labels to gather, (n_classes,), and their ONNX tensor type.
 
-    ``classes_`` in its own dtype; strings (also of object arrays) as str;
-    ``0, 1, ..., n_classes - 1`` (int64) with the option ``nocl=True``.
+    ``classes_`` in its own dtype, strings as str; numbers and bools as int64
+    with skl2onnx's option ``zipmap`` (its default); ``0, 1, ..., n_classes - 1``
+    (int64) with its option ``nocl=True``.
     """
     classes = np.asarray(get_label_classes(scope, model))
     if classes.dtype.kind in "OU":
@@ -210,8 +211,13 @@ def _label_classes(scope, model):
     if classes.dtype not in _LABEL_TYPES:
         raise ValueError(
             f"classes_ has dtype {classes.dtype}, which has no ONNX tensor type; "
-            "fit the model on integer, float, bool or str labels to export it."
+            "to export the model, fit it on integer, float32/float64, bool or str "
+            "labels, for example y.astype(np.float64)."
         )
+    if scope.get_options(model, {"zipmap": True})["zipmap"]:
+        # skl2onnx's ZipMap casts the labels to int64 but declares them of the
+        # type they come in: they must come in as int64
+        return classes.astype(np.int64), Int64TensorType
     return classes, _LABEL_TYPES[classes.dtype]
 
 
@@ -232,9 +238,12 @@ def tinynet_classifier_parser(scope, model, inputs, custom_parsers=None):
 
     skl2onnx calls the parser before the shape calculator and the converter,
     and its own parser needs ``classes_``: an unfitted model raises
-    ``NotFittedError`` here, as ``predict`` would.
+    ``NotFittedError`` here, as ``predict`` would, and labels of a dtype
+    ONNX has no type of raise ``ValueError`` before skl2onnx's ZipMap sees them.
     """
     check_is_fitted(model)
+    if not model._multilabel:
+        _label_classes(scope, model)
     return _parse_sklearn_classifier(scope, model, inputs, custom_parsers)
 
 
@@ -261,7 +270,7 @@ def tinynet_classifier_shapes(operator):
     )
 
 
-def _predicted_labels(z, model, classes, xp):
+def _predicted_labels(z, model, scope, container, xp):
     """``predict`` of the logits z (N, n_outputs), with predict's own rules.
 
     Binary: ``classes[z > 0]``; multiclass: ``classes[argmax(z)]``, the first
@@ -275,6 +284,7 @@ def _predicted_labels(z, model, classes, xp):
     else:
         index = xp.op(OnnxArgMax, z.node, axis=1, keepdims=0)  # (N,)
     # Gather takes every tensor type (ArrayFeatureExtractor no bool or int8)
+    classes = _add_classes(scope, container, model)  # (n_classes,)
     return xp.op(OnnxGather, classes, index, axis=0)  # (N,)
 
 
@@ -297,7 +307,7 @@ def convert_tinynet_classifier(scope, operator, container):
     net = _network.Network(model.activation, model.out_activation_, model.loss)
     z = net.forward(model.coefs_, model.intercepts_, X, xp)[-1]
     proba = _network.output_proba(z, model.out_activation_, model._multilabel, xp)
-    label = _predicted_labels(z, model, _add_classes(scope, container, model), xp)
+    label = _predicted_labels(z, model, scope, container, xp)
 
     xp.op(OnnxIdentity, label, output_names=[label_out]).add_to(scope, container)
     xp.op(OnnxIdentity, proba.node, output_names=[proba_out]).add_to(scope, container)
