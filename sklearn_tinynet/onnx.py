@@ -12,15 +12,18 @@ import numpy as np
 try:
     from onnx import TensorProto
     from skl2onnx import update_registered_converter
+
+    # the parser skl2onnx registers for classifiers that declare "zipmap"
+    from skl2onnx._parse import _parse_sklearn_classifier
     from skl2onnx.algebra.onnx_ops import (
         OnnxAbs,
         OnnxAdd,
         OnnxArgMax,
-        OnnxArrayFeatureExtractor,
         OnnxCast,
         OnnxConcat,
         OnnxDiv,
         OnnxExp,
+        OnnxGather,
         OnnxGreater,
         OnnxIdentity,
         OnnxLog,
@@ -35,19 +38,42 @@ try:
         OnnxTanh,
         OnnxWhere,
     )
-    from skl2onnx.common.data_types import Int64TensorType, guess_numpy_type
-    from skl2onnx.common.shape_calculator import (
-        calculate_linear_classifier_output_shapes,
+    from skl2onnx.common.data_types import (
+        BooleanTensorType,
+        DoubleTensorType,
+        Float16TensorType,
+        FloatTensorType,
+        Int8TensorType,
+        Int16TensorType,
+        Int32TensorType,
+        Int64TensorType,
+        StringTensorType,
+        UInt8TensorType,
+        UInt16TensorType,
+        UInt32TensorType,
+        UInt64TensorType,
+        guess_numpy_type,
     )
+    from skl2onnx.common.utils import (
+        check_input_and_output_numbers,
+        check_input_and_output_types,
+    )
+    from skl2onnx.common.utils_classifier import get_label_classes
 except ImportError as error:  # pragma: no cover - exercised without the extra
     raise ImportError(
         "ONNX export needs skl2onnx and onnx: pip install 'sklearn-tinynet[onnx]'"
     ) from error
 
+from sklearn.utils.validation import check_is_fitted
+
 from . import _network
 from ._classifier import TinyNetClassifier
 
-__all__ = ["convert_tinynet_classifier", "tinynet_classifier_shapes"]
+__all__ = [
+    "convert_tinynet_classifier",
+    "tinynet_classifier_parser",
+    "tinynet_classifier_shapes",
+]
 
 
 class _OnnxArray:
@@ -152,62 +178,139 @@ class _OnnxNamespace:
         return larger + self.log(self.exp(-self.abs(x - y)) + 1)
 
 
-def tinynet_classifier_shapes(operator):
-    """Output types: labels and probabilities, (N,) and (N, n_classes).
+# numpy dtype of ``classes_`` -> ONNX tensor type of the label output
+_LABEL_TYPES = {
+    np.dtype(dtype): tensor_type
+    for dtype, tensor_type in [
+        (np.bool_, BooleanTensorType),
+        (np.int8, Int8TensorType),
+        (np.int16, Int16TensorType),
+        (np.int32, Int32TensorType),
+        (np.int64, Int64TensorType),
+        (np.uint8, UInt8TensorType),
+        (np.uint16, UInt16TensorType),
+        (np.uint32, UInt32TensorType),
+        (np.uint64, UInt64TensorType),
+        (np.float16, Float16TensorType),
+        (np.float32, FloatTensorType),
+        (np.float64, DoubleTensorType),
+    ]
+}
 
-    For multilabel targets both are (N, n_outputs), labels as int64 0/1.
+
+def _label_classes(scope, model):
+    """The labels to gather, (n_classes,), and their ONNX tensor type.
+
+    ``classes_`` in its own dtype, strings as str; numbers and bools as int64
+    with skl2onnx's option ``zipmap`` (its default); ``0, 1, ..., n_classes - 1``
+    (int64) with its option ``nocl=True``.
     """
-    model = operator.raw_operator
+    classes = np.asarray(get_label_classes(scope, model))
+    if classes.dtype.kind in "OU":
+        return classes.astype(str), StringTensorType
+    if classes.dtype not in _LABEL_TYPES:
+        raise ValueError(
+            f"classes_ has dtype {classes.dtype}, which has no ONNX tensor type; "
+            "to export the model, fit it on integer, float32/float64, bool or str "
+            "labels, for example y.astype(np.float64)."
+        )
+    if scope.get_options(model, {"zipmap": True})["zipmap"]:
+        # skl2onnx's ZipMap casts the labels to int64 but declares them of the
+        # type they come in: they must come in as int64
+        return classes.astype(np.int64), Int64TensorType
+    return classes, _LABEL_TYPES[classes.dtype]
+
+
+def _add_classes(scope, container, model):
+    """The labels (n_classes,) as an initializer of their own type; its name."""
+    # skl2onnx's constants of operators know fewer dtypes than initializers do
+    classes, tensor_type = _label_classes(scope, model)
+    name = scope.get_unique_variable_name("classes")
+    if tensor_type is StringTensorType:
+        classes = [label.encode("utf-8") for label in classes]
+    onnx_type = tensor_type().to_onnx_type().tensor_type.elem_type
+    container.add_initializer(name, onnx_type, [len(classes)], classes)
+    return name
+
+
+def tinynet_classifier_parser(scope, model, inputs, custom_parsers=None):
+    """skl2onnx's classifier parser, for fitted models only.
+
+    skl2onnx calls the parser before the shape calculator and the converter,
+    and its own parser needs ``classes_``: an unfitted model raises
+    ``NotFittedError`` here, as ``predict`` would, and labels of a dtype
+    ONNX has no type of raise ``ValueError`` before skl2onnx's ZipMap sees them.
+    """
+    check_is_fitted(model)
     if not model._multilabel:
-        calculate_linear_classifier_output_shapes(operator)
-        return
-    n_rows = operator.inputs[0].get_first_dimension()
-    operator.outputs[0].type = Int64TensorType([n_rows, model.n_outputs_])
-    operator.outputs[1].type = operator.inputs[0].type.__class__(
-        [n_rows, model.n_outputs_]
+        _label_classes(scope, model)
+    return _parse_sklearn_classifier(scope, model, inputs, custom_parsers)
+
+
+def tinynet_classifier_shapes(operator):
+    """Output types: labels (N,) and probabilities (N, n_classes).
+
+    Labels keep the dtype of ``classes_`` (strings as ONNX strings). For
+    multilabel targets the labels are the (N, n_outputs) int64 indicator
+    matrix, as ``predict`` returns. Probabilities have the input's float type.
+    """
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    check_input_and_output_types(
+        operator, good_input_types=[FloatTensorType, DoubleTensorType]
     )
+    model = operator.raw_operator
+    n_rows = operator.inputs[0].get_first_dimension()
+    if model._multilabel:
+        label_type = Int64TensorType([n_rows, model.n_outputs_])
+    else:
+        label_type = _label_classes(operator.scope_inst, model)[1]([n_rows])
+    operator.outputs[0].type = label_type
+    operator.outputs[1].type = operator.inputs[0].type.__class__(
+        [n_rows, len(model.classes_)]
+    )
+
+
+def _predicted_labels(z, model, scope, container, xp):
+    """``predict`` of the logits z (N, n_outputs), with predict's own rules.
+
+    Binary: ``classes[z > 0]``; multiclass: ``classes[argmax(z)]``, the first
+    of ties as in numpy; multilabel: ``z > 0`` as int64 (N, n_outputs).
+    """
+    positive = xp.op(OnnxCast, (z > 0).node, to=TensorProto.INT64)  # (N, n_outputs)
+    if model._multilabel:
+        return positive
+    if z.shape[1] == 1:
+        index = xp.op(OnnxReshape, positive, np.array([-1], dtype=np.int64))  # (N,)
+    else:
+        index = xp.op(OnnxArgMax, z.node, axis=1, keepdims=0)  # (N,)
+    # Gather takes every tensor type (ArrayFeatureExtractor no bool or int8)
+    classes = _add_classes(scope, container, model)  # (n_classes,)
+    return xp.op(OnnxGather, classes, index, axis=0)  # (N,)
 
 
 def convert_tinynet_classifier(scope, operator, container):
-    """The forward pass and ``predict`` / ``predict_proba`` as ONNX operators."""
+    """The forward pass and ``predict`` / ``predict_proba`` as ONNX operators.
+
+    The label output has the dtype of ``classes_`` (bool as ONNX bool, float
+    labels as float or double, strings and object arrays of strings as ONNX
+    strings), and onnxruntime returns labels equal to ``predict``'s, of the
+    same dtype except strings (numpy object arrays of str). With skl2onnx's
+    ``zipmap`` option (its default), skl2onnx's ZipMap casts numeric and bool
+    labels to int64; pass ``options={"zipmap": False}`` to keep their dtype.
+    """
     model = operator.raw_operator
-    opv = container.target_opset
     label_out, proba_out = operator.outputs
     dtype = guess_numpy_type(operator.inputs[0].type)
 
-    xp = _OnnxNamespace(opv, dtype)
+    xp = _OnnxNamespace(container.target_opset, dtype)
     X = _OnnxArray(operator.inputs[0], model.n_features_in_, xp)
     net = _network.Network(model.activation, model.out_activation_, model.loss)
-    logits = net.forward(model.coefs_, model.intercepts_, X, xp)[-1]
-    proba = _network.output_proba(
-        logits, model.out_activation_, model._multilabel, xp
-    ).node
+    z = net.forward(model.coefs_, model.intercepts_, X, xp)[-1]
+    proba = _network.output_proba(z, model.out_activation_, model._multilabel, xp)
+    label = _predicted_labels(z, model, scope, container, xp)
 
-    if model._multilabel:
-        label = OnnxCast(
-            OnnxGreater(proba, np.array([0.5], dtype=dtype), op_version=opv),
-            to=TensorProto.INT64,
-            op_version=opv,
-        )
-    else:
-        classes = model.classes_
-        classes = (
-            classes.astype(np.int64)
-            if classes.dtype.kind in "biu"
-            else classes.astype(str)
-        )
-        index = OnnxArgMax(proba, axis=1, keepdims=0, op_version=opv)
-        label = OnnxReshape(
-            OnnxArrayFeatureExtractor(classes, index, op_version=opv),
-            np.array([-1], dtype=np.int64),
-            op_version=opv,
-        )
-    OnnxIdentity(label, op_version=opv, output_names=[label_out]).add_to(
-        scope, container
-    )
-    OnnxIdentity(proba, op_version=opv, output_names=[proba_out]).add_to(
-        scope, container
-    )
+    xp.op(OnnxIdentity, label, output_names=[label_out]).add_to(scope, container)
+    xp.op(OnnxIdentity, proba.node, output_names=[proba_out]).add_to(scope, container)
 
 
 update_registered_converter(
@@ -215,5 +318,6 @@ update_registered_converter(
     "SklearnTinyNetClassifier",
     tinynet_classifier_shapes,
     convert_tinynet_classifier,
+    parser=tinynet_classifier_parser,
     options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
 )

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs, make_classification
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -20,27 +21,58 @@ X_BIN, y_bin = make_classification(n_samples=200, n_features=6, random_state=0)
 X_MULTI, y_multi = make_blobs(n_samples=200, n_features=6, centers=4, random_state=0)
 Y_MULTILABEL = np.c_[X_BIN[:, 0] > 0, X_BIN[:, 1] + X_BIN[:, 2] > 0].astype(int)
 
+# the labels of class codes 0, 1, 2, 3, in every dtype fit accepts (fit
+# rejects non-integer floats such as 0.5 as continuous targets)
+LABEL_VALUES = {
+    "int64": np.array([0, 1, 2, 3]),
+    "int32": np.array([0, 1, 2, 3], dtype=np.int32),
+    "negative": np.array([-3, -1, 0, 2]),
+    "non-contiguous": np.array([3, 7, 11, 15]),
+    "uint8": np.array([0, 1, 2, 3], dtype=np.uint8),
+    "float-integers": np.array([0.0, 1.0, 2.0, 3.0]),
+    "float32": np.array([-1.0, 0.0, 1.0, 2.0], dtype=np.float32),
+    "float16": np.array([0, 1, 2, 3], dtype=np.float16),
+    "str": np.array(["ant", "bee", "cat", "dog"]),
+    "object-str": np.array(["ant", "bee", "cat", "dog"], dtype=object),
+    "bool": np.array([False, True]),
+}
+LABEL_CASES = [
+    pytest.param(name, X, y, id=f"{name}-{task}")
+    for name, values in LABEL_VALUES.items()
+    for task, X, y in [("binary", X_BIN, y_bin), ("multiclass", X_MULTI, y_multi)]
+    if y.max() < len(values)
+]
 
-def run_onnx(model, X):
+
+def run_onnx(model, X, **options):
     onx = skl2onnx.to_onnx(
         model,
-        X[:1].astype(np.float32),
-        options={"zipmap": False},
+        X[:1],
+        options={"zipmap": False, **options},
         target_opset=17,
     )
     session = rt.InferenceSession(
         onx.SerializeToString(), providers=["CPUExecutionProvider"]
     )
-    labels, proba = session.run(None, {session.get_inputs()[0].name: X})
-    return labels, proba
+    return session.run(None, {session.get_inputs()[0].name: X})
 
 
-def assert_same_as_sklearn(model, X):
-    X32 = X.astype(np.float32)
-    labels, proba = run_onnx(model, X32)
-    np.testing.assert_allclose(proba, model.predict_proba(X32), atol=1e-5)
-    agree = np.mean(np.asarray(labels) == model.predict(X32))
-    assert agree > 0.99  # ties at p = 0.5 may break either way
+def assert_same_as_sklearn(model, X, dtype=np.float32):
+    X = X.astype(dtype)
+    labels, proba = run_onnx(model, X)
+    tolerance = {"atol": 1e-5} if dtype == np.float32 else {"atol": 1e-12}
+    np.testing.assert_allclose(proba, model.predict_proba(X), **tolerance)
+    expected = model.predict(X)
+    assert np.array_equal(labels, expected)
+    # onnxruntime returns ONNX strings as a numpy object array of str
+    assert labels.dtype == (object if expected.dtype.kind == "U" else expected.dtype)
+
+
+@pytest.mark.parametrize("name, X, y", LABEL_CASES)
+def test_labels_of_every_type_equal_predict(name, X, y):
+    labels = LABEL_VALUES[name][y]
+    model = TinyNetClassifier((5,), max_iter=50, random_state=0).fit(X, labels)
+    assert_same_as_sklearn(model, X)
 
 
 @pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
@@ -48,11 +80,20 @@ def assert_same_as_sklearn(model, X):
     "X, y, loss",
     [
         (X_BIN, y_bin, "log_loss"),
+        (X_BIN, y_bin, "squared_error"),
         (X_MULTI, y_multi, "log_loss"),
         (X_MULTI, y_multi, "squared_error"),
         (X_BIN, Y_MULTILABEL, "log_loss"),
+        (X_BIN, Y_MULTILABEL, "squared_error"),
     ],
-    ids=["binary", "multiclass", "multiclass-squared", "multilabel"],
+    ids=[
+        "binary",
+        "binary-squared",
+        "multiclass",
+        "multiclass-squared",
+        "multilabel",
+        "multilabel-squared",
+    ],
 )
 def test_probabilities_match_predict_proba(activation, X, y, loss):
     model = TinyNetClassifier(
@@ -61,8 +102,76 @@ def test_probabilities_match_predict_proba(activation, X, y, loss):
     assert_same_as_sklearn(model, X)
 
 
+@pytest.mark.parametrize(
+    "X, y", [(X_BIN, y_bin), (X_MULTI, y_multi)], ids=["binary", "multiclass"]
+)
+def test_float64_inputs(X, y):
+    model = TinyNetClassifier((7,), activation="tanh", random_state=0).fit(X, y)
+    assert_same_as_sklearn(model, X, dtype=np.float64)
+
+
+@pytest.mark.parametrize("zipmap", [False, True])
+def test_multilabel_labels_are_the_int64_indicator_matrix(zipmap):
+    model = TinyNetClassifier((5,), random_state=0).fit(X_BIN, Y_MULTILABEL)
+    X = X_BIN.astype(np.float32)
+    labels, _ = run_onnx(model, X, zipmap=zipmap)
+    assert labels.shape == Y_MULTILABEL.shape and labels.dtype == np.int64
+    assert np.array_equal(labels, model.predict(X))
+    assert 0 < labels.mean() < 1
+
+
+@pytest.mark.parametrize("zipmap", [True, "columns"])
+@pytest.mark.parametrize("name, X, y", LABEL_CASES)
+def test_zipmap_gives_int64_or_str_labels(name, X, y, zipmap):
+    # skl2onnx's ZipMap keys and labels are int64 or str, whatever the labels
+    model = TinyNetClassifier((5,), max_iter=50, random_state=0).fit(
+        X, LABEL_VALUES[name][y]
+    )
+    X = X.astype(np.float32)
+    labels, *proba_outputs = run_onnx(model, X, zipmap=zipmap)
+    expected = model.predict(X)
+    assert np.array_equal(labels, expected)
+    assert labels.dtype == (object if expected.dtype.kind == "U" else np.int64)
+    if zipmap == "columns":  # one output per class
+        proba = np.column_stack(proba_outputs)
+    else:  # one {label: probability} per row
+        keys = model.classes_.astype(labels.dtype).tolist()
+        proba = np.array([[row[key] for key in keys] for row in proba_outputs[0]])
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
+
+
+def test_nocl_gives_class_indices():
+    model = TinyNetClassifier((5,), random_state=0).fit(
+        X_MULTI, LABEL_VALUES["str"][y_multi]
+    )
+    X = X_MULTI.astype(np.float32)
+    labels, _ = run_onnx(model, X, nocl=True)
+    assert labels.dtype == np.int64
+    assert np.array_equal(model.classes_[labels], model.predict(X))
+
+
+@pytest.mark.parametrize("zipmap", [False, True])
+def test_unfitted_model_raises_not_fitted_error(zipmap):
+    X = X_BIN[:1].astype(np.float32)
+    with pytest.raises(NotFittedError, match="TinyNetClassifier"):
+        skl2onnx.to_onnx(TinyNetClassifier(), X, options={"zipmap": zipmap})
+    pipe = make_pipeline(StandardScaler().fit(X_BIN), TinyNetClassifier())
+    with pytest.raises(NotFittedError, match="TinyNetClassifier"):
+        skl2onnx.to_onnx(pipe, X)
+
+
+@pytest.mark.parametrize("zipmap", [False, True])
+def test_labels_without_an_onnx_type_raise_value_error(zipmap):
+    labels = np.array(["2026-01-01", "2026-06-01"], dtype="datetime64[D]")[y_bin]
+    model = TinyNetClassifier((5,), max_iter=5, random_state=0).fit(X_BIN, labels)
+    with pytest.raises(ValueError, match="classes_ has dtype datetime64"):
+        skl2onnx.to_onnx(
+            model, X_BIN[:1].astype(np.float32), options={"zipmap": zipmap}
+        )
+
+
 def test_string_labels_and_no_intercepts():
-    labels = np.array(["ant", "bee", "cat", "dog"])[y_multi]
+    labels = LABEL_VALUES["str"][y_multi]
     model = TinyNetClassifier((5,), fit_intercept=False, random_state=0).fit(
         X_MULTI, labels
     )
