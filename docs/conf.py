@@ -174,5 +174,8 @@ sphinx_gallery_conf = {
 html_theme = "pydata_sphinx_theme"
 html_title = "sklearn-tinynet"
 html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
+# Top-level pages have no subpages: no empty "Section Navigation" column beside
+# them. The gallery and the API reference keep theirs.
+html_sidebars = {"*": []}
 templates_path = ["_templates"]
 exclude_patterns = ["_build"]
