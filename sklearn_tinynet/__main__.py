@@ -14,10 +14,16 @@ from . import TinyNetClassifier, __version__, tutorial
 DIGIT_NAMES = np.array(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 )
+TRASK_URL = "https://iamtrask.github.io/2015/07/12/basic-python-network/"
+CAVAR_URL = (
+    "https://github.com/dcavar/python-tutorial-notebooks/blob/master/"
+    "notebooks/Backpropagation.ipynb"
+)
 
 
 def reproduce_trask():
     print("Trask's 2-layer network: output after training")
+    print(f"  ({TRASK_URL})")
     clf = tutorial.tutorial_classifier(
         tutorial.TRASK_UPDATES, hidden_layer_sizes=(), init="uniform"
     ).fit(tutorial.X, tutorial.Y_FIRST_COLUMN)
@@ -32,6 +38,7 @@ def reproduce_trask():
 
 def reproduce_cavar():
     print("\nCavar's 3-layer XOR network: mean |error| every 10,000 updates")
+    print(f"  ({CAVAR_URL})")
     clf = tutorial.tutorial_classifier(10_000).set_params(warm_start=True)
     print(f"  {'update':>7} {'tutorial':>14} {'TinyNet':>14}")
     worst = 0.0
@@ -50,9 +57,11 @@ def reproduce_cavar():
 
 
 def grid_search_digits():
-    print("\nDigits (8x8 images, string labels): StandardScaler + TinyNetClassifier")
+    print(
+        "\nDigits (8x8 images) with string labels: StandardScaler + TinyNetClassifier"
+    )
     X, y = load_digits(return_X_y=True)
-    labels = DIGIT_NAMES[y]
+    labels = DIGIT_NAMES[y]  # 'zero', 'one', ...: labels of any type
     X_train, X_test, y_train, y_test = train_test_split(
         X, labels, test_size=0.25, stratify=labels, random_state=0
     )
@@ -67,8 +76,28 @@ def grid_search_digits():
     start = time.perf_counter()
     search.fit(X_train, y_train)
     elapsed = time.perf_counter() - start
-    results = search.cv_results_
-    print(f"  {'hidden':>8} {'alpha':>6} {'CV accuracy':>14} {'fit s':>6}")
+    print_grid(search.cv_results_)
+    best = search.best_params_
+    print(
+        f"  best: hidden_layer_sizes={best['tinynetclassifier__hidden_layer_sizes']}, "
+        f"alpha={best['tinynetclassifier__alpha']}, "
+        f"CV accuracy {search.best_score_:.4f}"
+    )
+    print(f"  held-out accuracy: {search.score(X_test, y_test):.4f}")
+    print_predictions(y_test[:8], search.predict(X_test[:8]))
+    print(f"  grid search time: {elapsed:.1f} s (5 folds x 4 candidates, then a refit)")
+    print(
+        "\nMore: the tutorials, the user guide and the gallery are in docs/ "
+        "(sphinx-build docs docs/_build/html)."
+    )
+    return search.best_score_
+
+
+def print_grid(results):
+    """One line per candidate: its CV accuracy and its mean fit time per fold."""
+    print(
+        f"  {'hidden':>8} {'alpha':>6} {'CV accuracy':>14} {'mean fit s per fold':>20}"
+    )
     for params, mean, std, fit_time in zip(
         results["params"],
         results["mean_test_score"],
@@ -77,16 +106,15 @@ def grid_search_digits():
     ):
         hidden = str(params["tinynetclassifier__hidden_layer_sizes"])
         alpha = params["tinynetclassifier__alpha"]
-        print(f"  {hidden:>8} {alpha:>6} {mean:>8.4f} ± {std:.3f} {fit_time:>6.2f}")
-    best = search.best_params_
-    print(
-        f"  best: hidden_layer_sizes={best['tinynetclassifier__hidden_layer_sizes']}, "
-        f"alpha={best['tinynetclassifier__alpha']}, "
-        f"CV accuracy {search.best_score_:.4f}"
-    )
-    print(f"  held-out accuracy: {search.score(X_test, y_test):.4f}")
-    print(f"  grid search time: {elapsed:.1f} s")
-    return search.best_score_
+        print(f"  {hidden:>8} {alpha:>6} {mean:>8.4f} ± {std:.3f} {fit_time:>20.2f}")
+
+
+def print_predictions(truth, predicted):
+    """The first held-out images' labels and the best model's predictions."""
+    print("  first held-out images, true label -> predicted:")
+    for true, guess in zip(truth, predicted):
+        mark = "" if true == guess else "  (wrong)"
+        print(f"    {true:>6} -> {guess}{mark}")
 
 
 def main(argv=None):

@@ -44,9 +44,16 @@ def test_docs_build_without_warnings(tmp_path):
         "persistence",
         "gpu",
         "auto_examples/index",
+        "auto_examples/plot_xor",
+        "auto_examples/plot_speedup",
+        "_modules/index",
     ]:
         assert (html / f"{page}.html").is_file(), page
     pages = list((html / "auto_examples").glob("plot_*.html"))
     assert len(pages) >= 6
     images = list((html / "_images").glob("sphx_glr_plot_*.png"))
     assert len(images) >= 6
+    # the front page shows the XOR figure, the benchmarks page its headline figure
+    index = (html / "index.html").read_text()
+    assert "sphx_glr_plot_xor_001.png" in index
+    assert "sphx_glr_plot_speedup_001.png" in (html / "benchmarks.html").read_text()
