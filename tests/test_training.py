@@ -41,15 +41,16 @@ def expected_n_iter(curve, tol, patience, max_iter):
     """scikit-learn MLP's rule, replayed on a recorded curve.
 
     A value is "no improvement" when ``value > best - tol``; training stops
-    before the update that follows the record making the count of consecutive
-    no-improvement values exceed ``patience``.
+    at the iteration whose record makes the count of consecutive
+    no-improvement values exceed ``patience``, which makes no update. Returns
+    the number of iterations, the stopping one included.
     """
     best, count = np.inf, 0
     for k, value in enumerate(curve[:max_iter]):
         count = count + 1 if value > best - tol else 0
         best = min(best, value)
         if count > patience:
-            return k  # k updates ran before the record that stopped training
+            return k + 1  # k updates, then the record that stopped training
     return max_iter
 
 
@@ -94,8 +95,7 @@ def test_constant_loss_with_positive_tol_stops_after_patience_plus_one(patience)
     ).fit(X, y)
     # the first value is a new best; each later one is no improvement, and
     # training stops when their count exceeds the patience
-    assert clf.n_iter_ == patience + 1
-    assert len(clf.loss_curve_) == patience + 2
+    assert clf.n_iter_ == len(clf.loss_curve_) == patience + 2
     assert clf.n_iter_ == expected_n_iter(clf.loss_curve_, 1e-12, patience, 50)
 
 
@@ -142,10 +142,10 @@ def test_an_improvement_exactly_equal_to_tol_counts_as_improvement(early_stoppin
     on_boundary = expected_n_iter(curve, tol_on, patience, max_iter)
     above = expected_n_iter(curve, tol_above, patience, max_iter)
     # record j improves by exactly tol: still an improvement, one more update
-    assert (on_boundary, above) == (j + patience + 1, j + patience)
+    assert (on_boundary, above) == (j + patience + 2, j + patience + 1)
     for tol, expected in [(tol_on, on_boundary), (tol_above, above)]:
         clf = TinyNetClassifier(tol=tol, max_iter=max_iter, **params).fit(X, y)
-        assert getattr(clf, name) == curve[: expected + 1]
+        assert getattr(clf, name) == curve[:expected]
         assert clf.n_iter_ == expected
 
 
@@ -172,7 +172,7 @@ def one_hot_rows_problem(n=12):
     return X, y, W0, params
 
 
-@pytest.mark.parametrize("tol, n_iter", [(0.0, 15), (1e-3, 4)])
+@pytest.mark.parametrize("tol, n_iter", [(0.0, 15), (1e-3, 5)])
 def test_tied_validation_losses_keep_the_first_weights(tol, n_iter):
     X, y, W0, params = one_hot_rows_problem()
     clf = TinyNetClassifier(
@@ -348,15 +348,15 @@ GD = dict(solver="gd", momentum=0.0, tol=0.0, alpha=0.0, random_state=0)
 def test_divergence_keeps_the_lowest_loss_weights_and_says_so():
     clf = TinyNetClassifier((3,), learning_rate_init=20.0, max_iter=6, **GD)
     message = (
-        "Training diverged: after 6 updates the loss had grown or become infinite. "
-        "The weights with the lowest training loss were kept; lower "
-        r"learning_rate_init \(now 20.0\) or scale the features."
+        r"Training diverged: in 6 iterations the loss rose from 0.764887 to "
+        r"1.07681. Kept the weights with the lowest training loss \(0.5966\); "
+        r"lower learning_rate_init \(now 20.0\) or scale the features.$"
     )
     with pytest.warns(ConvergenceWarning, match=message):
         clf.fit(X_SMALL, y_small)
-    assert clf.loss_curve_[-1] > clf.loss_curve_[0]
+    assert clf.loss_curve_[0] == pytest.approx(0.764887, rel=1e-6)
     lowest = min(clf.loss_curve_)
-    assert lowest < clf.loss_curve_[-1]
+    assert lowest == pytest.approx(0.5966, rel=1e-4) and lowest < clf.loss_curve_[-1]
     assert binary_log_loss(clf, X_SMALL, y_small) == pytest.approx(lowest, rel=1e-12)
 
 
