@@ -141,3 +141,17 @@ def test_warm_start_refit_on_other_width_or_classes_keeps_model():
     with pytest.raises(ValueError, match="keep hidden_layer_sizes unchanged"):
         clf.set_params(hidden_layer_sizes=(6,)).fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_multiclass_multioutput_y_is_refused_by_fit_and_partial_fit():
+    Y = np.c_[y, (y + 1) % 3]  # two multiclass outputs
+    message = "Unknown label type: multiclass-multioutput. y must hold class labels"
+    with pytest.raises(ValueError, match=message):
+        TinyNetClassifier((3,)).fit(X, Y)
+    clf = TinyNetClassifier((3,), solver="gd")
+    with pytest.raises(ValueError, match=message):
+        clf.partial_fit(X, Y, classes=[0, 1, 2])
+    assert not hasattr(clf, "coefs_")
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=message):
+        clf.partial_fit(X, Y)
