@@ -82,8 +82,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     alpha : float, default=0.5
         Strength of the L2 penalty ``alpha / 2 * sum ||W||**2``, divided by
-        the total sample weight like the loss. Use ``alpha=0`` (or small
-        values) for tiny data sets such as the tutorial's four rows.
+        the total sample weight (the number of rows, without weights), as in
+        ``MLPClassifier``. Use ``alpha=0`` (or small values) for tiny data
+        sets such as the tutorial's four rows.
 
     learning_rate_init : float, default=0.5
         Step size of 'gd'. The loss is a mean over samples, so the tutorial's
@@ -124,8 +125,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes in the loss, multiplied with ``sample_weight``.
-        'balanced' weights classes inversely to their frequency. For
-        multilabel targets only 'balanced' is accepted.
+        'balanced' weights classes inversely to their frequency. A dict's
+        weights must be finite and non-negative. For multilabel targets only
+        'balanced' is accepted.
 
     fit_intercept : bool, default=True
         Whether layers have biases; the tutorial's network has none.
@@ -133,21 +135,24 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     init : {'glorot_uniform', 'uniform'} or callable, default='glorot_uniform'
         Initial weights. 'glorot_uniform' is Glorot and Bengio's uniform
         scheme; 'uniform' is the tutorial's ``2 * U[0, 1) - 1``. A callable
-        ``init(random_state, fan_in, fan_out)`` returns an array of shape
-        ``(fan_in, fan_out)``. Weight matrices are drawn in layer order from
-        the estimator's ``RandomState``, before any other draw; biases start
-        at zero.
+        ``init(random_state, fan_in, fan_out)`` returns an array of finite
+        numbers of shape ``(fan_in, fan_out)``. Weight matrices are drawn in
+        layer order from the estimator's ``RandomState``, before any other
+        draw; biases start at zero.
 
     warm_start : bool, default=False
-        Reuse the previous solution as the starting point of ``fit``.
+        Reuse the previous solution as the starting point of ``fit``. The
+        curves, ``n_iter_`` and ``t_`` continue. ``y`` must have the fitted
+        classes, and ``loss``, ``activation``, ``fit_intercept`` and
+        ``hidden_layer_sizes`` must be those of the fitted network.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights and the early-stopping split.
 
     n_jobs : int or None, default=None
         Threads computing the full-batch gradient over blocks of rows; None
-        or -1 means all cores (at most 8). Results are bit-identical for any
-        value.
+        or -1 means all cores (at most 8), -2 all but one, and so on (at
+        least one), as in joblib. Results are bit-identical for any value.
 
     verbose : bool, default=False
         Print the loss at every iteration.
@@ -175,26 +180,33 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Output activation, 'logistic' or 'softmax'.
 
     loss_ : float
-        Training loss of the weights before the last update.
+        Last value of ``loss_curve_``.
 
     loss_curve_ : list of float
-        Training loss before each update.
+        Training loss at each iteration: before the update with 'gd', after
+        it with 'lbfgs'. Continues over warm starts and ``partial_fit`` calls;
+        it has ``n_iter_`` entries.
 
     best_loss_ : float
-        Lowest training loss reached.
+        Lowest value of ``loss_curve_``.
 
     validation_loss_curve_ : list of float or None
-        Validation loss before each update; None without ``early_stopping``.
+        Validation loss at each iteration, aligned with ``loss_curve_`` (NaN
+        for iterations of a continued fit without ``early_stopping``); None
+        without ``early_stopping``.
 
     best_validation_loss_ : float or None
-        Lowest validation loss, whose weights were kept; None without
-        ``early_stopping``.
+        Lowest validation loss of the last call to ``fit``, whose weights
+        were kept; None without ``early_stopping``.
 
     n_iter_ : int
-        Number of iterations run by the solver in the last call to ``fit``.
+        Number of iterations run, counted over warm starts and ``partial_fit``
+        calls like ``loss_curve_``. With 'gd', an iteration that stops
+        training (``tol``) makes no update. (``MLPClassifier`` counts the last
+        call only.)
 
     t_ : int
-        Number of training rows seen by the solver: rows times updates.
+        Number of training rows seen by the solver: rows times iterations.
 
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -219,8 +231,17 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     The loss minimised is ``sum_i w_i L_i / sum_i w_i + alpha / 2 *
     sum ||W||**2 / sum_i w_i`` where ``w_i`` is the product of sample and
-    class weights. With ``solver='gd'`` each update is
+    class weights: the mean loss does not depend on the weights' scale, and
+    the penalty is ``MLPClassifier``'s, with the number of rows weighted.
+    Weights are scaled internally by a power of two, exactly, so no finite
+    weights overflow. With ``solver='gd'`` each update is
     ``syn -= learning_rate_init * dloss/dsyn`` (plus momentum).
+
+    Every update is checked, the last one included. When the loss or its
+    gradient overflows, or a call ends with a higher loss than it started
+    with, training has diverged: the weights with the lowest training loss
+    seen in the call (the starting weights included) are kept, and a
+    ``ConvergenceWarning`` says so.
 
     References
     ----------
@@ -358,6 +379,10 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Make one full-batch gradient-descent update on ``X`` and ``y``.
 
+        The update is kept only if it does not raise the loss on ``X`` and
+        ``y`` (checked with a second evaluation); otherwise the weights stay
+        as they were and a ``ConvergenceWarning`` says so.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -366,7 +391,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Class labels, or a binary indicator matrix for multilabel targets.
         classes : array-like of shape (n_classes,), default=None
             All classes that ``y`` may hold. Required on the first call,
-            except for multilabel targets; ignored afterwards.
+            except for multilabel targets; afterwards None or the same
+            classes.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the rows in the loss.
 

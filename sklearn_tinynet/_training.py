@@ -179,7 +179,6 @@ class _Recorder:
         )
         if math.isfinite(final_loss):
             self.see(theta, final_loss)
-            self.history.best_loss = min(self.history.best_loss, float(final_loss))
         if self.best_theta is not None:
             theta[...] = self.best_theta
             kept = "the weights with the lowest validation loss"
@@ -204,18 +203,21 @@ class _Recorder:
         return f"the weights with the lowest training loss ({self.lowest_loss:.6g})"
 
     def _divergence_message(self, final_loss, kept):
-        n_updates = self.history.n_iter - self.history.n_iter_before
+        n_iter = self.history.n_iter - self.history.n_iter_before
+        iterations = f"{n_iter} iteration{'s' * (n_iter != 1)}"
+        advice = "scale the features"
+        if self.settings.solver == "gd":
+            advice = (
+                f"lower learning_rate_init (now {self.settings.learning_rate}) "
+                f"or {advice}"
+            )
         if self.not_finite:
             what = "the loss or its gradient became infinite or NaN"
         elif not math.isfinite(final_loss):
             what = f"the loss became {final_loss}"
         else:
             what = f"the loss rose from {self.start_loss:.6g} to {final_loss:.6g}"
-        return (
-            f"Training diverged: in {n_updates} iterations {what}. Kept {kept}; "
-            f"lower learning_rate_init (now {self.settings.learning_rate}) or "
-            "scale the features."
-        )
+        return f"Training diverged: in {iterations} {what}. Kept {kept}; {advice}."
 
 
 def _warn(message):

@@ -133,7 +133,8 @@ def test_warm_start_refit_on_other_width_or_classes_keeps_model():
     proba = clf.predict_proba(X)
     with pytest.raises(ValueError, match="X has 3 features"):
         clf.fit(X[:, :3], y)
-    with pytest.raises(ValueError, match=r"Previously got \[0 1 2\], `y` has \[0 1 7\]"):
+    message = r"Previously got \[0 1 2\], `y` has \[0 1 7\]"
+    with pytest.raises(ValueError, match=message):
         clf.fit(X, np.where(y == 2, 7, y))
     # as in MLPClassifier, a y with only some of the classes is refused too
     with pytest.raises(ValueError, match="warm_start can only be used where `y`"):

@@ -428,7 +428,7 @@ def test_a_refit_without_early_stopping_clears_the_validation_curve():
 def test_a_single_diverging_update_is_not_returned():
     clf = TinyNetClassifier((3,), learning_rate_init=1e4, max_iter=1, **GD)
     message = (
-        r"Training diverged: in 1 iterations the loss rose from 0.764887 to \S+\. "
+        r"Training diverged: in 1 iteration the loss rose from 0.764887 to \S+\. "
         r"Kept the starting weights \(loss 0.764887\); lower learning_rate_init"
     )
     with pytest.warns(ConvergenceWarning, match=message):
