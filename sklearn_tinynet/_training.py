@@ -243,9 +243,9 @@ def train(f, theta, settings, xp, *, validation_loss, callbacks, history):
     ``validation_loss(theta)``, unless None, drives the stopping rule and picks
     the weights kept. ``callbacks`` is a CallbackBridge. ``history`` is
     extended: its curves and iteration count continue and gd's velocity
-    carries over. The loss of the final weights is always known (gd
-    evaluates it after its last update), so every update is checked.
-    Returns ``history``.
+    carries over. Every update is checked: the loss of the final weights is
+    evaluated when the solver ends, unless already known, before the weights
+    to return are chosen. Returns ``history``.
     """
     recorder = _Recorder(settings, history, validation_loss, theta)
     # Overflow is detected from the loss and handled as divergence.
@@ -258,18 +258,20 @@ def train(f, theta, settings, xp, *, validation_loss, callbacks, history):
             final_loss, at_max_iter = _run_gd(
                 f, theta, settings, xp, recorder, callbacks
             )
-        if final_loss is None:  # the result of gd's last update
+        if final_loss is None:  # the result of the last update
             final_loss = _finite_loss(f, theta, xp)
         recorder.finish(theta, final_loss, at_max_iter)
     return history
 
 
+def _all_finite(loss, grad, xp):
+    return math.isfinite(loss) and bool(xp.all(xp.isfinite(grad)))
+
+
 def _finite_loss(f, theta, xp):
     """The loss of ``theta``; infinity when the loss or its gradient is not finite."""
     loss, grad = f(theta)
-    if math.isfinite(loss) and bool(xp.all(xp.isfinite(grad))):
-        return float(loss)
-    return math.inf
+    return float(loss) if _all_finite(loss, grad, xp) else math.inf
 
 
 def _run_gd(f, theta, settings, xp, recorder, callbacks):
@@ -281,7 +283,7 @@ def _run_gd(f, theta, settings, xp, recorder, callbacks):
     for _ in range(settings.max_iter):
         callbacks.begin_iteration()
         loss, grad = f(theta)
-        if not (math.isfinite(loss) and bool(xp.all(xp.isfinite(grad)))):
+        if not _all_finite(loss, grad, xp):
             recorder.not_finite = True
             return math.inf, False
         recorder.see(theta, loss)
@@ -306,7 +308,7 @@ def _run_lbfgs(f, theta, settings, xp, recorder, callbacks):
     def fun(theta64):
         set_theta(theta64)
         loss, grad = f(theta)
-        if math.isfinite(loss) and bool(xp.all(xp.isfinite(grad))):
+        if _all_finite(loss, grad, xp):
             recorder.see(theta, loss)  # line search trials may overflow
         return loss, _compat.to_numpy(grad).astype(np.float64)
 
