@@ -1,5 +1,6 @@
 """TinyNetClassifier: a sigmoid network trained by full-batch backpropagation."""
 
+import functools
 from numbers import Integral, Real
 
 import numpy as np
@@ -7,12 +8,15 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import _data, _engine, _network, _training
 from ._compat import (
-    CALLBACK_BOOKKEEPING,
     CallbackSupportMixin,
     Interval,
     StrOptions,
@@ -25,6 +29,28 @@ from ._compat import (
     is_numpy_namespace,
     to_numpy,
 )
+
+
+def _restoring_state_on_error(fit_method):
+    """Decorate ``fit_method`` so that any exception leaves the estimator as it was.
+
+    Outside scikit-learn's ``_fit_context``, so that errors from callbacks'
+    teardown, which runs after the fit method returns, are covered too.
+    Attributes are only ever replaced, never modified in place, so a shallow
+    copy of ``__dict__`` is the whole state.
+    """
+
+    @functools.wraps(fit_method)
+    def wrapper(estimator, *args, **kwargs):
+        state = estimator.__dict__.copy()
+        try:
+            return fit_method(estimator, *args, **kwargs)
+        except BaseException:
+            estimator.__dict__.clear()
+            estimator.__dict__.update(state)
+            raise
+
+    return wrapper
 
 
 class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -56,8 +82,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     alpha : float, default=0.5
         Strength of the L2 penalty ``alpha / 2 * sum ||W||**2``, divided by
-        the total sample weight like the loss. Use ``alpha=0`` (or small
-        values) for tiny data sets such as the tutorial's four rows.
+        the total sample weight (the number of rows, without weights), as in
+        ``MLPClassifier``. Use ``alpha=0`` (or small values) for tiny data
+        sets such as the tutorial's four rows.
 
     learning_rate_init : float, default=0.5
         Step size of 'gd'. The loss is a mean over samples, so the tutorial's
@@ -98,8 +125,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes in the loss, multiplied with ``sample_weight``.
-        'balanced' weights classes inversely to their frequency. For
-        multilabel targets only 'balanced' is accepted.
+        'balanced' weights classes inversely to their frequency. A dict's
+        weights must be finite and non-negative. For multilabel targets only
+        'balanced' is accepted.
 
     fit_intercept : bool, default=True
         Whether layers have biases; the tutorial's network has none.
@@ -107,21 +135,24 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     init : {'glorot_uniform', 'uniform'} or callable, default='glorot_uniform'
         Initial weights. 'glorot_uniform' is Glorot and Bengio's uniform
         scheme; 'uniform' is the tutorial's ``2 * U[0, 1) - 1``. A callable
-        ``init(random_state, fan_in, fan_out)`` returns an array of shape
-        ``(fan_in, fan_out)``. Weight matrices are drawn in layer order from
-        the estimator's ``RandomState``, before any other draw; biases start
-        at zero.
+        ``init(random_state, fan_in, fan_out)`` returns an array of finite
+        numbers of shape ``(fan_in, fan_out)``. Weight matrices are drawn in
+        layer order from the estimator's ``RandomState``, before any other
+        draw; biases start at zero.
 
     warm_start : bool, default=False
-        Reuse the previous solution as the starting point of ``fit``.
+        Reuse the previous solution as the starting point of ``fit``. The
+        curves, ``n_iter_`` and ``t_`` continue. ``y`` must have the fitted
+        classes, and ``loss``, ``activation``, ``fit_intercept`` and
+        ``hidden_layer_sizes`` must be those of the fitted network.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights and the early-stopping split.
 
     n_jobs : int or None, default=None
         Threads computing the full-batch gradient over blocks of rows; None
-        or -1 means all cores (at most 8). Results are bit-identical for any
-        value.
+        or -1 means all cores (at most 8), -2 all but one, and so on (at
+        least one), as in joblib. Results are bit-identical for any value.
 
     verbose : bool, default=False
         Print the loss at every iteration.
@@ -149,26 +180,33 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Output activation, 'logistic' or 'softmax'.
 
     loss_ : float
-        Training loss of the weights before the last update.
+        Last value of ``loss_curve_``.
 
     loss_curve_ : list of float
-        Training loss before each update.
+        Training loss at each iteration: before the update with 'gd', after
+        it with 'lbfgs'. Continues over warm starts and ``partial_fit`` calls;
+        it has ``n_iter_`` entries.
 
     best_loss_ : float
-        Lowest training loss reached.
+        Lowest value of ``loss_curve_``.
 
     validation_loss_curve_ : list of float or None
-        Validation loss before each update; None without ``early_stopping``.
+        Validation loss at each iteration, aligned with ``loss_curve_`` (NaN
+        for iterations of a continued fit without ``early_stopping``); None
+        without ``early_stopping``.
 
     best_validation_loss_ : float or None
-        Lowest validation loss, whose weights were kept; None without
-        ``early_stopping``.
+        Lowest validation loss of the last call to ``fit``, whose weights
+        were kept; None without ``early_stopping``.
 
     n_iter_ : int
-        Number of iterations run by the solver in the last call to ``fit``.
+        Number of iterations run, counted over warm starts and ``partial_fit``
+        calls like ``loss_curve_``. With 'gd', an iteration that stops
+        training (``tol``) makes no update. (``MLPClassifier`` counts the last
+        call only.)
 
     t_ : int
-        Number of training rows seen by the solver: rows times updates.
+        Number of training rows seen by the solver: rows times iterations.
 
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -193,8 +231,17 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     The loss minimised is ``sum_i w_i L_i / sum_i w_i + alpha / 2 *
     sum ||W||**2 / sum_i w_i`` where ``w_i`` is the product of sample and
-    class weights. With ``solver='gd'`` each update is
+    class weights: the mean loss does not depend on the weights' scale, and
+    the penalty is ``MLPClassifier``'s, with the number of rows weighted.
+    Weights are scaled internally by a power of two, exactly, so no finite
+    weights overflow. With ``solver='gd'`` each update is
     ``syn -= learning_rate_init * dloss/dsyn`` (plus momentum).
+
+    Every update is checked, the last one included. When the loss or its
+    gradient overflows, or a call ends with a higher loss than it started
+    with, training has diverged: the weights with the lowest training loss
+    seen in the call (the starting weights included) are kept, and a
+    ``ConvergenceWarning`` says so.
 
     References
     ----------
@@ -298,6 +345,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_label = True
         return tags
 
+    @_restoring_state_on_error
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the network to ``X`` and ``y`` by full-batch training.
@@ -316,7 +364,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self : TinyNetClassifier
             The fitted estimator.
         """
-        return self._fit_keeping_state_on_error(X, y, sample_weight, None, False)
+        return self._fit(X, y, sample_weight, None, False)
 
     def _check_gd(self):
         if self.solver != "gd":
@@ -326,9 +374,14 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return True
 
     @available_if(_check_gd)
+    @_restoring_state_on_error
     @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Make one full-batch gradient-descent update on ``X`` and ``y``.
+
+        The update is kept only if it does not raise the loss on ``X`` and
+        ``y`` (checked with a second evaluation); otherwise the weights stay
+        as they were and a ``ConvergenceWarning`` says so.
 
         Parameters
         ----------
@@ -338,7 +391,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Class labels, or a binary indicator matrix for multilabel targets.
         classes : array-like of shape (n_classes,), default=None
             All classes that ``y`` may hold. Required on the first call,
-            except for multilabel targets; ignored afterwards.
+            except for multilabel targets; afterwards None or the same
+            classes.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the rows in the loss.
 
@@ -347,25 +401,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self : TinyNetClassifier
             The updated estimator.
         """
-        return self._fit_keeping_state_on_error(X, y, sample_weight, classes, True)
-
-    def _fit_keeping_state_on_error(self, X, y, sample_weight, classes, incremental):
-        # A failed or interrupted fit leaves the previous model as it was:
-        # attributes are only replaced, never modified in place.
-        state = self.__dict__.copy()
-        try:
-            return self._fit(X, y, sample_weight, classes, incremental)
-        except BaseException:
-            # scikit-learn's callback bookkeeping, torn down after fit returns
-            bookkeeping = {
-                key: value
-                for key, value in self.__dict__.items()
-                if key in CALLBACK_BOOKKEEPING
-            }
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            self.__dict__.update(bookkeeping)
-            raise
+        return self._fit(X, y, sample_weight, classes, True)
 
     def _fit(self, X, y, sample_weight, classes, incremental):
         hidden_layer_sizes = _data.check_hidden_layer_sizes(self.hidden_layer_sizes)
@@ -375,7 +411,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         X_given, y_given = X, y  # as validated, for callbacks that score the model
         model = self._output_layer(y, y_type, classes, first_call, incremental)
         Y = _data.encode_targets(y, y_type, model["classes_"], model["_multilabel"])
-        X, Y, weights, counts = self._rows_and_weights(
+        X, Y, weights, counts, weight_exponent = self._rows_and_weights(
             X, Y, y_type, sample_weight, model["classes_"]
         )
         # the network: its layers and starting weights, in X's namespace
@@ -388,7 +424,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         train, validation, n_rows_seen = self._split(
             X, _like(X, Y), weights, counts, random_state, incremental
         )
-        engine = self._engine(net, layout, *train, penalised=True)
+        engine = self._engine(net, layout, *train, weight_exponent=weight_exponent)
         validation_loss = None
         if validation is not None:
             validation_loss = self._engine(net, layout, *validation).loss
@@ -431,16 +467,26 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        return X, y, type_of_target(y)
+        y_type = type_of_target(y)
+        if y_type not in ("binary", "multiclass", "multilabel-indicator"):
+            raise ValueError(
+                f"Unknown label type: {y_type}. y must hold class labels (binary "
+                "or multiclass) or be a binary indicator matrix (multilabel); "
+                "for several multiclass outputs, wrap the classifier in "
+                "sklearn.multioutput.MultiOutputClassifier."
+            )
+        return X, y, y_type
 
     def _output_layer(self, y, y_type, classes, first_call, incremental):
         """The fitted attributes that describe the labels and the output layer."""
         if not first_call:
+            self._check_continuation(y, y_type, classes, incremental)
             return {
                 "classes_": self.classes_,
                 "_multilabel": self._multilabel,
                 "n_outputs_": self.n_outputs_,
                 "out_activation_": self.out_activation_,
+                "_network_params": self._network_params,
             }
         multilabel = y_type == "multilabel-indicator"
         if incremental and not multilabel and classes is None:
@@ -457,31 +503,83 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             "_multilabel": multilabel,
             "n_outputs_": n_outputs,
             "out_activation_": "softmax" if softmax else "logistic",
+            "_network_params": self._current_network_params(),
         }
 
+    def _current_network_params(self):
+        return {
+            "loss": self.loss,
+            "activation": self.activation,
+            "fit_intercept": self.fit_intercept,
+        }
+
+    def _check_continuation(self, y, y_type, classes, incremental):
+        """A warm start or partial_fit continues the fitted network, on its classes."""
+        for name, fitted in self._network_params.items():
+            if getattr(self, name) != fitted:
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r} differs from {name}="
+                    f"{fitted!r}, with which the network was fitted; warm_start "
+                    f"and partial_fit continue training that network. Set "
+                    f"{name}={fitted!r} again, or fit a new model (warm_start="
+                    "False, or a new estimator for partial_fit)."
+                )
+        if self._multilabel or y_type == "multilabel-indicator":
+            return  # encode_targets checks the kind of target and its width
+        if incremental and classes is not None:
+            given = unique_labels(to_numpy(classes))
+            if not np.array_equal(given, self.classes_):
+                raise ValueError(
+                    f"`classes={to_numpy(classes)!r}` is not the same as on last "
+                    f"call to partial_fit, was: {self.classes_!r}. Pass the same "
+                    "classes (or none) after the first call, or fit a new model."
+                )
+        if not incremental:
+            labels = unique_labels(y)
+            if not np.array_equal(labels, self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes "
+                    f"as in the previous call to fit. Previously got "
+                    f"{self.classes_}, `y` has {labels}. Fit a new model "
+                    "(warm_start=False) to train on other classes."
+                )
+
     def _rows_and_weights(self, X, Y, y_type, sample_weight, classes):
-        """Canonical rows when small, and each row's sample x class weight."""
+        """Canonical rows when small, and each row's sample x class weight.
+
+        The weights are float64 and scaled by a power of two, ``2**-exponent``,
+        so that their sum cannot overflow; also returns ``exponent``.
+        """
         if sample_weight is not None:
             sample_weight = _like(X, to_numpy(sample_weight))
         weights = to_numpy(
             check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                sample_weight,
+                X,
+                dtype=np.float64 if _is_numpy(X) else X.dtype,
+                ensure_non_negative=True,
             )
         )
+        weights, exponent = _data.scaled_by_power_of_two(weights)
         counts = np.ones(X.shape[0], dtype=np.intp)
         small = X.shape[0] * X.shape[1] <= _data.CANONICAL_MAX_ELEMENTS
         if _is_numpy(X) and small:
             X, Y, weights, counts = _data.canonical_rows(X, Y, weights)
         if self.class_weight is not None:
             labels = Y if Y.ndim == 2 else classes[Y]
-            weights = weights * _data.class_weight_per_row(
-                self.class_weight, labels, y_type, weights, classes
+            factors, factor_exponent = _data.scaled_by_power_of_two(
+                _data.class_weight_per_row(
+                    self.class_weight, labels, y_type, weights, classes
+                )
             )
+            weights, exponent = weights * factors, exponent + factor_exponent
         if not weights.sum() > 0:
+            product = " times class_weight" if self.class_weight is not None else ""
             raise ValueError(
-                "sample_weight sums to zero: give at least one row a positive weight."
+                f"sample_weight{product} sums to zero: give at least one row a "
+                "positive weight."
             )
-        return X, Y, weights, counts
+        return X, Y, weights, counts, exponent
 
     def _initial_theta(self, layout, random_state, first_call):
         """The flat parameter vector to start from, in float64 numpy."""
@@ -505,16 +603,21 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return theta
 
     def _draw_weights(self, random_state, fan_in, fan_out):
-        if callable(self.init):
-            W = np.asarray(self.init(random_state, fan_in, fan_out))
-        else:
+        if not callable(self.init):
             init = _network.INITS[self.init]
-            W = init(random_state, fan_in, fan_out, self.activation)
+            return init(random_state, fan_in, fan_out, self.activation)
+        W = np.asarray(self.init(random_state, fan_in, fan_out))
+        layer = f"a layer with fan_in={fan_in}, fan_out={fan_out}"
         if W.shape != (fan_in, fan_out):
             raise ValueError(
-                f"init returned an array of shape {W.shape} for a layer with "
-                f"fan_in={fan_in}, fan_out={fan_out}; it must return shape "
-                "(fan_in, fan_out)."
+                f"init returned an array of shape {W.shape} for {layer}; it "
+                "must return shape (fan_in, fan_out)."
+            )
+        if W.dtype.kind not in "biuf" or not np.isfinite(W).all():
+            raise ValueError(
+                f"init returned weights for {layer} that are not all finite real "
+                "numbers (NaN, infinity or another type); it must return finite "
+                "weights."
             )
         return W
 
@@ -539,16 +642,24 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             n_rows_seen,
         )
 
-    def _engine(self, net, layout, X, Y, weights, penalised=False):
-        """The engine of rows X; weights normalised to a mean, alpha with them."""
+    def _engine(self, net, layout, X, Y, weights, weight_exponent=None):
+        """The engine of rows X; weights normalised to a mean, alpha with them.
+
+        ``weights * 2**weight_exponent`` are the rows' sample x class weights;
+        the penalty, for the training rows only (``weight_exponent`` given),
+        is ``alpha / 2 * sum ||W||**2`` over their sum, as in MLPClassifier.
+        """
         total_weight = float(weights.sum())
+        alpha = 0.0
+        if weight_exponent is not None:
+            alpha = self.alpha / _data.unscaled(total_weight, weight_exponent)
         return _engine.LocalEngine(
             net,
             layout,
             X,
             Y,
             _like(X, weights / total_weight, X.dtype),
-            alpha=self.alpha / total_weight if penalised else 0.0,
+            alpha=alpha,
             n_threads=_engine.effective_n_threads(self.n_jobs),
             xp=get_namespace(X)[0],
             device=None if _is_numpy(X) else X.device,
@@ -572,9 +683,15 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if first_call:
             return _training.History()
         velocity = self._velocity if incremental else None
+        validation_curve = self.validation_loss_curve_
         return _training.History(
             loss_curve=list(self.loss_curve_),
+            validation_loss_curve=None
+            if validation_curve is None
+            else list(validation_curve),
             best_loss=min(self.loss_curve_, default=np.inf),
+            n_iter=self.n_iter_,
+            n_iter_before=self.n_iter_,
             rows_seen=self.t_,
             velocity=None if velocity is None else velocity * 1,  # a copy
         )
@@ -586,7 +703,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             loss_=history.loss_curve[-1] if history.loss_curve else np.nan,
             best_loss_=history.best_loss,
             n_iter_=history.n_iter,
-            t_=history.rows_seen + history.n_iter * n_rows_seen,
+            t_=history.rows_seen
+            + (history.n_iter - history.n_iter_before) * n_rows_seen,
             _velocity=history.velocity,
             validation_loss_curve_=history.validation_loss_curve,
             best_validation_loss_=history.best_validation_loss,

@@ -14,7 +14,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 __all__ = [
-    "CALLBACK_BOOKKEEPING",
     "STANDARD_SCALER_TYPE",
     "CallbackSupportMixin",
     "Interval",
@@ -51,11 +50,6 @@ except ImportError:  # older scikit-learn: no callback API, nothing else changes
 
     class CallbackSupportMixin:
         pass
-
-
-# attributes scikit-learn's callback machinery keeps on the estimator during
-# fit and tears down after it returns
-CALLBACK_BOOKKEEPING = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
 
 
 def init_callback_context(estimator, max_subtasks):

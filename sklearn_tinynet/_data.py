@@ -1,7 +1,8 @@
 """Training data: targets, per-row weights, canonical rows, the validation split."""
 
 import hashlib
-from numbers import Integral
+import math
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -70,6 +71,47 @@ def encode_targets(y, y_type, classes, multilabel):
     return np.searchsorted(classes, y)
 
 
+def scaled_by_power_of_two(weights):
+    """``(weights / 2**e, e)`` in float64, the largest weight scaled into [1, 2).
+
+    Scaling by a power of two is exact, and so are the sums and ratios of the
+    scaled weights (absent underflow): a weighted mean is bit-identical to
+    that of the weights themselves, whose sum could overflow. Weights of at
+    most 1 but at least 1/2, unit weights among them, are left as they are.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    largest = weights.max(initial=0.0)
+    if not largest > 0:
+        return weights, 0
+    exponent = int(np.frexp(largest)[1]) - 1
+    return (np.ldexp(weights, -exponent) if exponent else weights), exponent
+
+
+def unscaled(value, exponent):
+    """``value * 2**exponent``, infinite when that overflows."""
+    try:
+        return math.ldexp(value, exponent)
+    except OverflowError:
+        return math.inf
+
+
+def check_class_weight(class_weight, classes):
+    """Reject a dict of class weights with unknown classes or invalid weights."""
+    unknown = [c for c in class_weight if c not in set(classes)]
+    if unknown:
+        raise ValueError(
+            f"class_weight names classes {unknown} that are not in y's "
+            f"classes {classes.tolist()}; use labels of y as keys."
+        )
+    for label, weight in class_weight.items():
+        valid = isinstance(weight, Real) and not isinstance(weight, bool)
+        if not (valid and math.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                f"class_weight[{label!r}] is {weight!r}; class weights must be "
+                "finite non-negative numbers."
+            )
+
+
 def class_weight_per_row(class_weight, labels, y_type, sample_weight, classes):
     """Each row's class weight: a product over labels for multilabel targets.
 
@@ -84,12 +126,7 @@ def class_weight_per_row(class_weight, labels, y_type, sample_weight, classes):
             "a dict of class weights is only defined for single-output y."
         )
     if isinstance(class_weight, dict):
-        unknown = [c for c in class_weight if c not in set(classes)]
-        if unknown:
-            raise ValueError(
-                f"class_weight names classes {unknown} that are not in y's "
-                f"classes {classes.tolist()}; use labels of y as keys."
-            )
+        check_class_weight(class_weight, classes)
     columns = labels.T if y_type == "multilabel-indicator" else [labels]
     factors = np.ones_like(sample_weight)
     positive = sample_weight > 0

@@ -1,6 +1,7 @@
 """The fit loop: loss curves, stopping rules, divergence, best weights, callbacks."""
 
 import math
+import sys
 import warnings
 from dataclasses import dataclass, field
 
@@ -33,8 +34,9 @@ class History:
     validation_loss_curve: list | None = None
     best_loss: float = np.inf
     best_validation_loss: float | None = None
-    n_iter: int = 0  # updates in this call
-    rows_seen: int = 0  # rows times updates, in the calls before this one
+    n_iter: int = 0  # iterations, counted on from the calls continued
+    n_iter_before: int = 0  # iterations of the calls continued
+    rows_seen: int = 0  # rows times iterations, in the calls continued
     velocity: object = None  # gd's momentum, carried across partial_fit calls
 
 
@@ -106,24 +108,42 @@ class CallbackBridge:
 
 
 class _Recorder:
-    """Logs each iteration, applies the stopping rule and keeps best weights."""
+    """Logs each iteration, applies the stopping rule and keeps weights.
 
-    def __init__(self, settings, history, validation_loss):
+    Two sets of weights are kept: those of the lowest validation loss (early
+    stopping), and those of the lowest finite training loss seen in this
+    call, the starting weights included (divergence).
+    """
+
+    def __init__(self, settings, history, validation_loss, theta):
         self.settings, self.history = settings, history
         self.validation_loss = validation_loss
         self.stopper = NoImprovementStopper(settings.tol, settings.n_iter_no_change)
-        self.fit_start = len(history.loss_curve)
         self.best_theta = None  # lowest validation loss
-        self.keep_lowest_loss = settings.solver == "gd"
-        self.lowest_loss, self.lowest_loss_theta = np.inf, None
+        self.start_loss = None  # loss of the starting weights, when finite
+        self.lowest_loss, self.lowest_theta = np.inf, _compat.copy(theta)
+        self.not_finite = False  # a gd iterate whose loss or gradient overflowed
         if validation_loss is not None:
-            history.validation_loss_curve = []
+            # continues the fitted curve, NaN where that fit had no validation
+            previous = history.validation_loss_curve
+            n_previous = len(history.loss_curve)
+            history.validation_loss_curve = (
+                [math.nan] * n_previous if previous is None else list(previous)
+            )
+        else:
+            history.validation_loss_curve = None
+
+    def see(self, theta, loss):
+        """Note a finite training loss of ``theta``, keeping the lowest."""
+        if self.start_loss is None:
+            self.start_loss = loss
+        if loss < self.lowest_loss:
+            self.lowest_loss, self.lowest_theta = loss, _compat.copy(theta)
 
     def record(self, theta, loss):
-        """Log the loss of ``theta``; True when training should stop."""
+        """Log iteration ``n_iter`` with the loss of ``theta``; True to stop."""
         history = self.history
-        if self.keep_lowest_loss and loss < self.lowest_loss:
-            self.lowest_loss, self.lowest_loss_theta = loss, _compat.copy(theta)
+        history.n_iter += 1
         history.loss_curve.append(float(loss))
         history.best_loss = min(history.best_loss, float(loss))
         message = f"Iteration {len(history.loss_curve)}, loss = {loss:.8f}"
@@ -144,37 +164,77 @@ class _Recorder:
             print(message)
         return stop
 
-    def loss_rose(self):
-        """Whether this call ended with a higher loss than it started with."""
-        curve = self.history.loss_curve[self.fit_start :]
-        return len(curve) > 1 and curve[-1] > curve[0]
+    def finish(self, theta, final_loss, at_max_iter):
+        """Put the weights to return in ``theta``; warn on divergence or max_iter.
 
-    def diverged(self, theta):
-        """Keep the weights of the lowest loss seen, and say why."""
-        if self.lowest_loss_theta is not None:
-            theta[...] = self.lowest_loss_theta
-        warnings.warn(
-            f"Training diverged: after {self.history.n_iter} updates the loss had "
-            "grown or become infinite. The weights with the lowest training loss "
-            f"were kept; lower learning_rate_init (now {self.settings.learning_rate})"
-            " or scale the features.",
-            ConvergenceWarning,
-            stacklevel=2,
+        Training diverged when a gd iterate overflowed, or the final weights'
+        loss is not finite or above the starting loss. The weights returned
+        are those of the lowest validation loss (early stopping); otherwise,
+        after divergence, those of the lowest training loss seen.
+        """
+        diverged = (
+            self.not_finite
+            or not math.isfinite(final_loss)
+            or (self.start_loss is not None and final_loss > self.start_loss)
         )
-
-    def not_converged(self):
-        if self.settings.tol == 0:
-            return  # tol=0 asks for exactly max_iter iterations
-        warnings.warn(
-            f"Stopped after max_iter={self.settings.max_iter} iterations without "
-            "converging; increase max_iter or tol.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-
-    def restore_best(self, theta):
+        if math.isfinite(final_loss):
+            self.see(theta, final_loss)
         if self.best_theta is not None:
             theta[...] = self.best_theta
+            kept = "the weights with the lowest validation loss"
+        elif diverged:
+            theta[...] = self.lowest_theta
+            kept = self._lowest_loss_weights()
+        if diverged:
+            self.history.velocity = None  # the momentum of the diverging steps
+            _warn(self._divergence_message(final_loss, kept))
+        elif at_max_iter and self.settings.warn_at_max_iter and self.settings.tol:
+            # tol=0 asks for exactly max_iter iterations
+            _warn(
+                f"Stopped after max_iter={self.settings.max_iter} iterations "
+                "without converging; increase max_iter or tol."
+            )
+
+    def _lowest_loss_weights(self):
+        if self.start_loss is None:
+            return "the starting weights, whose loss was not finite either"
+        if self.lowest_loss == self.start_loss:
+            return f"the starting weights (loss {self.start_loss:.6g})"
+        return f"the weights with the lowest training loss ({self.lowest_loss:.6g})"
+
+    def _divergence_message(self, final_loss, kept):
+        n_iter = self.history.n_iter - self.history.n_iter_before
+        iterations = f"{n_iter} iteration{'s' * (n_iter != 1)}"
+        advice = "scale the features"
+        if self.settings.solver == "gd":
+            advice = (
+                f"lower learning_rate_init (now {self.settings.learning_rate}) "
+                f"or {advice}"
+            )
+        if self.not_finite:
+            what = "the loss or its gradient became infinite or NaN"
+        elif not math.isfinite(final_loss):
+            what = f"the loss became {final_loss}"
+        else:
+            what = f"the loss rose from {self.start_loss:.6g} to {final_loss:.6g}"
+        return f"Training diverged: in {iterations} {what}. Kept {kept}; {advice}."
+
+
+def _warn(message):
+    """A ConvergenceWarning attributed to the caller's line.
+
+    That is the first frame outside this package and scikit-learn (whose fit
+    decorators, pipelines and meta-estimators add frames of their own).
+    """
+    frame, stacklevel = sys._getframe(1), 2
+    while frame is not None and _is_internal(frame):
+        frame, stacklevel = frame.f_back, stacklevel + 1
+    warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
+
+
+def _is_internal(frame):
+    module = frame.f_globals.get("__name__", "")
+    return module.partition(".")[0] in ("sklearn_tinynet", "sklearn")
 
 
 def train(f, theta, settings, xp, *, validation_loss, callbacks, history):
@@ -182,21 +242,40 @@ def train(f, theta, settings, xp, *, validation_loss, callbacks, history):
 
     ``validation_loss(theta)``, unless None, drives the stopping rule and picks
     the weights kept. ``callbacks`` is a CallbackBridge. ``history`` is
-    extended: its loss curve continues and gd's velocity carries over.
-    Returns ``history``.
+    extended: its curves and iteration count continue and gd's velocity
+    carries over. Every update is checked: the loss of the final weights is
+    evaluated when the solver ends, unless already known, before the weights
+    to return are chosen. Returns ``history``.
     """
-    recorder = _Recorder(settings, history, validation_loss)
+    recorder = _Recorder(settings, history, validation_loss, theta)
     # Overflow is detected from the loss and handled as divergence.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         if settings.solver == "lbfgs":
-            _run_lbfgs(f, theta, settings, xp, recorder, callbacks)
+            final_loss, at_max_iter = _run_lbfgs(
+                f, theta, settings, xp, recorder, callbacks
+            )
         else:
-            _run_gd(f, theta, settings, xp, recorder, callbacks)
-    recorder.restore_best(theta)
+            final_loss, at_max_iter = _run_gd(
+                f, theta, settings, xp, recorder, callbacks
+            )
+        if final_loss is None:  # the result of the last update
+            final_loss = _finite_loss(f, theta, xp)
+        recorder.finish(theta, final_loss, at_max_iter)
     return history
 
 
+def _all_finite(loss, grad, xp):
+    return math.isfinite(loss) and bool(xp.all(xp.isfinite(grad)))
+
+
+def _finite_loss(f, theta, xp):
+    """The loss of ``theta``; infinity when the loss or its gradient is not finite."""
+    loss, grad = f(theta)
+    return float(loss) if _all_finite(loss, grad, xp) else math.inf
+
+
 def _run_gd(f, theta, settings, xp, recorder, callbacks):
+    """Gradient descent; returns (loss of the final weights or None, at max_iter)."""
     history = recorder.history
     optimizer = _solvers.GradientDescent(
         settings.learning_rate, settings.momentum, settings.nesterov, history.velocity
@@ -204,24 +283,21 @@ def _run_gd(f, theta, settings, xp, recorder, callbacks):
     for _ in range(settings.max_iter):
         callbacks.begin_iteration()
         loss, grad = f(theta)
-        if not (math.isfinite(loss) and bool(xp.all(xp.isfinite(grad)))):
-            recorder.diverged(theta)
-            return
-        if recorder.record(theta, loss):
-            break
-        optimizer.step(theta, grad)
-        history.n_iter += 1
-        history.velocity = optimizer.velocity
-        if callbacks.end_iteration():
-            break
-    else:
-        if settings.warn_at_max_iter:
-            recorder.not_converged()
-    if recorder.loss_rose():
-        recorder.diverged(theta)
+        if not _all_finite(loss, grad, xp):
+            recorder.not_finite = True
+            return math.inf, False
+        recorder.see(theta, loss)
+        stop = recorder.record(theta, loss)
+        if not stop:  # the iteration that stops makes no update
+            optimizer.step(theta, grad)
+            history.velocity = optimizer.velocity
+        if callbacks.end_iteration() or stop:
+            return (loss if stop else None), False
+    return None, True
 
 
 def _run_lbfgs(f, theta, settings, xp, recorder, callbacks):
+    """L-BFGS through scipy; returns (None, at max_iter): the final loss is unknown."""
     # scipy works on float64 numpy vectors: a round trip per evaluation for
     # other namespaces and devices
     device = None if isinstance(theta, np.ndarray) else theta.device
@@ -232,11 +308,12 @@ def _run_lbfgs(f, theta, settings, xp, recorder, callbacks):
     def fun(theta64):
         set_theta(theta64)
         loss, grad = f(theta)
+        if _all_finite(loss, grad, xp):
+            recorder.see(theta, loss)  # line search trials may overflow
         return loss, _compat.to_numpy(grad).astype(np.float64)
 
     def callback(theta64, loss):
         set_theta(theta64)
-        recorder.history.n_iter += 1
         stop = callbacks.end_iteration()
         if recorder.record(theta, loss) or stop:
             raise StopIteration
@@ -248,5 +325,4 @@ def _run_lbfgs(f, theta, settings, xp, recorder, callbacks):
         fun, theta64, settings.max_iter, settings.tol, callback
     )
     set_theta(result.x)
-    if result.status == 1:
-        recorder.not_converged()
+    return None, result.status == 1

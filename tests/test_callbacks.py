@@ -164,3 +164,31 @@ def test_tasks_carry_their_bounds_and_models(solver, extra):
     begins = [s for s in recorder.seen if s[:2] == ("begin", "iteration")]
     assert all(s[3] is not None for s in begins)
     assert all(estimator is clf for estimator in recorder.estimators)
+
+
+class FailingTeardown(Recorder):
+    """Raises in teardown, which scikit-learn calls after fit has returned."""
+
+    def teardown(self, estimator, context):
+        raise RuntimeError("teardown failed")
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_an_error_in_teardown_leaves_the_estimator_as_it_was(method):
+    clf = TinyNetClassifier((4,), solver="gd", max_iter=5, tol=0.0, random_state=0)
+    clf.set_params(warm_start=True).fit(X, y)
+    before = dict(vars(clf))
+    coefs = [W.copy() for W in clf.coefs_]
+    clf.set_callbacks(FailingTeardown())
+    with pytest.raises(RuntimeError, match="teardown failed"):
+        getattr(clf, method)(X, y)
+    assert vars(clf).keys() - {"_skl_callbacks"} == before.keys()
+    assert all(vars(clf)[key] is value for key, value in before.items())
+    for W, W_before in zip(clf.coefs_, coefs):
+        np.testing.assert_array_equal(W, W_before)
+    # and an unfitted estimator stays unfitted
+    fresh = TinyNetClassifier((4,), max_iter=5, random_state=0)
+    fresh.set_callbacks(FailingTeardown())
+    with pytest.raises(RuntimeError, match="teardown failed"):
+        fresh.fit(X, y)
+    assert not hasattr(fresh, "coefs_") and not hasattr(fresh, "n_features_in_")

@@ -155,3 +155,82 @@ def test_balanced_class_weight_with_labels_that_are_not_codes(labels):
         X, y, sample_weight=sample_weight * factor
     )
     assert_same_fit(clf, reference)
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.nan, "NaN, infinity or another type"),
+        (np.inf, "NaN, infinity or another type"),
+        ("a", "NaN, infinity or another type"),
+    ],
+)
+def test_init_must_return_finite_weights(bad, match):
+    def init(random_state, fan_in, fan_out):
+        W = np.zeros((fan_in, fan_out), dtype=object if bad == "a" else float)
+        W[0, 0] = bad
+        return W
+
+    X, y = np.eye(4), np.array([0, 1, 1, 0])
+    clf = TinyNetClassifier((3,), init=init)
+    message = "init returned weights for a layer with fan_in=4, fan_out=3 that"
+    with pytest.raises(ValueError, match=f"{message} are not all finite.*{match}"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "coefs_")
+
+
+@pytest.mark.parametrize("weight", [-1.0, np.nan, np.inf, "2", None])
+def test_class_weight_values_must_be_finite_and_non_negative(weight):
+    X, y = np.eye(4), np.array([0, 1, 1, 0])
+    clf = TinyNetClassifier((3,), class_weight={0: 1.0, 1: weight})
+    message = r"class_weight\[1\] is .*; class weights must be finite non-negative"
+    with pytest.raises(ValueError, match=message):
+        clf.fit(X, y)
+
+
+def test_class_weight_zero_for_some_classes_is_allowed():
+    X, y = np.eye(6), np.array([0, 1, 2, 0, 1, 2])
+    clf = TinyNetClassifier((3,), class_weight={2: 0}, random_state=0).fit(X, y)
+    assert set(clf.predict(X)) <= {0, 1}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+def test_weights_scale_without_overflow_or_change(dtype, solver):
+    """Without penalty, a common factor in the weights changes nothing (1e37 too)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3)).astype(dtype)
+    y = (X[:, 0] > 0).astype(int)
+    weights = rng.uniform(0.5, 2.0, size=40)
+    params = dict(solver=solver, alpha=0.0, max_iter=5, tol=0.0, random_state=0)
+    reference = TinyNetClassifier((3,), **params).fit(X, y, sample_weight=weights)
+    largest = float(np.finfo(dtype).max) / 10
+    # float32 rounds the scaled weights, a relative 6e-8
+    tolerance = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-9)
+    for scale in (2.0**-60, 2.0**60, largest):
+        clf = TinyNetClassifier((3,), **params)
+        clf.fit(X, y, sample_weight=(weights * scale).astype(dtype))
+        for W, W_ref in zip(clf.coefs_, reference.coefs_):
+            np.testing.assert_allclose(W, W_ref, **tolerance)
+        assert clf.loss_curve_[-1] < clf.loss_curve_[0]  # trained
+    # class weights and sample weights multiply, without overflow
+    clf = TinyNetClassifier((3,), class_weight={0: 1e300, 1: 1e300}, **params)
+    clf.fit(X, y, sample_weight=(weights * largest).astype(dtype))
+    for W, W_ref in zip(clf.coefs_, reference.coefs_):
+        np.testing.assert_allclose(W, W_ref, **tolerance)
+
+
+def test_alpha_is_divided_by_the_summed_weight_at_any_scale():
+    """As in MLPClassifier: the penalty is alpha / (2 * sum of weights) ||W||**2.
+
+    The weights are scaled by powers of two, exactly: unit weights and alpha
+    give bit for bit the model of weights s and alpha * s.
+    """
+    X, y = np.eye(6), np.array([0, 1, 2, 0, 1, 2])
+    params = dict(solver="gd", max_iter=3, tol=0.0, random_state=0)
+    unit = TinyNetClassifier((3,), alpha=1.0, **params).fit(X, y)
+    for scale in (2.0, 2.0**40, 2.0**-40, 2.0**1000):
+        clf = TinyNetClassifier((3,), alpha=scale, **params)
+        clf.fit(X, y, sample_weight=np.full(6, scale))
+        for W, W_unit in zip(clf.coefs_, unit.coefs_):
+            np.testing.assert_array_equal(W, W_unit)

@@ -133,8 +133,26 @@ def test_warm_start_refit_on_other_width_or_classes_keeps_model():
     proba = clf.predict_proba(X)
     with pytest.raises(ValueError, match="X has 3 features"):
         clf.fit(X[:, :3], y)
-    with pytest.raises(ValueError, match="labels \\[7\\] that are not in classes_"):
+    message = r"Previously got \[0 1 2\], `y` has \[0 1 7\]"
+    with pytest.raises(ValueError, match=message):
         clf.fit(X, np.where(y == 2, 7, y))
+    # as in MLPClassifier, a y with only some of the classes is refused too
+    with pytest.raises(ValueError, match="warm_start can only be used where `y`"):
+        clf.fit(X[y < 2], y[y < 2])
     with pytest.raises(ValueError, match="keep hidden_layer_sizes unchanged"):
         clf.set_params(hidden_layer_sizes=(6,)).fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_multiclass_multioutput_y_is_refused_by_fit_and_partial_fit():
+    Y = np.c_[y, (y + 1) % 3]  # two multiclass outputs
+    message = "Unknown label type: multiclass-multioutput. y must hold class labels"
+    with pytest.raises(ValueError, match=message):
+        TinyNetClassifier((3,)).fit(X, Y)
+    clf = TinyNetClassifier((3,), solver="gd")
+    with pytest.raises(ValueError, match=message):
+        clf.partial_fit(X, Y, classes=[0, 1, 2])
+    assert not hasattr(clf, "coefs_")
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=message):
+        clf.partial_fit(X, Y)

@@ -41,15 +41,16 @@ def expected_n_iter(curve, tol, patience, max_iter):
     """scikit-learn MLP's rule, replayed on a recorded curve.
 
     A value is "no improvement" when ``value > best - tol``; training stops
-    before the update that follows the record making the count of consecutive
-    no-improvement values exceed ``patience``.
+    at the iteration whose record makes the count of consecutive
+    no-improvement values exceed ``patience``, which makes no update. Returns
+    the number of iterations, the stopping one included.
     """
     best, count = np.inf, 0
     for k, value in enumerate(curve[:max_iter]):
         count = count + 1 if value > best - tol else 0
         best = min(best, value)
         if count > patience:
-            return k  # k updates ran before the record that stopped training
+            return k + 1  # k updates, then the record that stopped training
     return max_iter
 
 
@@ -94,8 +95,7 @@ def test_constant_loss_with_positive_tol_stops_after_patience_plus_one(patience)
     ).fit(X, y)
     # the first value is a new best; each later one is no improvement, and
     # training stops when their count exceeds the patience
-    assert clf.n_iter_ == patience + 1
-    assert len(clf.loss_curve_) == patience + 2
+    assert clf.n_iter_ == len(clf.loss_curve_) == patience + 2
     assert clf.n_iter_ == expected_n_iter(clf.loss_curve_, 1e-12, patience, 50)
 
 
@@ -142,10 +142,10 @@ def test_an_improvement_exactly_equal_to_tol_counts_as_improvement(early_stoppin
     on_boundary = expected_n_iter(curve, tol_on, patience, max_iter)
     above = expected_n_iter(curve, tol_above, patience, max_iter)
     # record j improves by exactly tol: still an improvement, one more update
-    assert (on_boundary, above) == (j + patience + 1, j + patience)
+    assert (on_boundary, above) == (j + patience + 2, j + patience + 1)
     for tol, expected in [(tol_on, on_boundary), (tol_above, above)]:
         clf = TinyNetClassifier(tol=tol, max_iter=max_iter, **params).fit(X, y)
-        assert getattr(clf, name) == curve[: expected + 1]
+        assert getattr(clf, name) == curve[:expected]
         assert clf.n_iter_ == expected
 
 
@@ -172,7 +172,7 @@ def one_hot_rows_problem(n=12):
     return X, y, W0, params
 
 
-@pytest.mark.parametrize("tol, n_iter", [(0.0, 15), (1e-3, 4)])
+@pytest.mark.parametrize("tol, n_iter", [(0.0, 15), (1e-3, 5)])
 def test_tied_validation_losses_keep_the_first_weights(tol, n_iter):
     X, y, W0, params = one_hot_rows_problem()
     clf = TinyNetClassifier(
@@ -348,15 +348,15 @@ GD = dict(solver="gd", momentum=0.0, tol=0.0, alpha=0.0, random_state=0)
 def test_divergence_keeps_the_lowest_loss_weights_and_says_so():
     clf = TinyNetClassifier((3,), learning_rate_init=20.0, max_iter=6, **GD)
     message = (
-        "Training diverged: after 6 updates the loss had grown or become infinite. "
-        "The weights with the lowest training loss were kept; lower "
-        r"learning_rate_init \(now 20.0\) or scale the features."
+        r"Training diverged: in 6 iterations the loss rose from 0.764887 to "
+        r"1.07681. Kept the weights with the lowest training loss \(0.5966\); "
+        r"lower learning_rate_init \(now 20.0\) or scale the features.$"
     )
     with pytest.warns(ConvergenceWarning, match=message):
         clf.fit(X_SMALL, y_small)
-    assert clf.loss_curve_[-1] > clf.loss_curve_[0]
+    assert clf.loss_curve_[0] == pytest.approx(0.764887, rel=1e-6)
     lowest = min(clf.loss_curve_)
-    assert lowest < clf.loss_curve_[-1]
+    assert lowest == pytest.approx(0.5966, rel=1e-4) and lowest < clf.loss_curve_[-1]
     assert binary_log_loss(clf, X_SMALL, y_small) == pytest.approx(lowest, rel=1e-12)
 
 
@@ -420,3 +420,104 @@ def test_a_refit_without_early_stopping_clears_the_validation_curve():
     assert len(clf.validation_loss_curve_) == 5 and clf.best_validation_loss_ > 0
     clf.set_params(early_stopping=False).fit(X_SMALL, y_small)
     assert clf.validation_loss_curve_ is None and clf.best_validation_loss_ is None
+
+
+# --- the last update is checked too ------------------------------------------
+
+
+def test_a_single_diverging_update_is_not_returned():
+    clf = TinyNetClassifier((3,), learning_rate_init=1e4, max_iter=1, **GD)
+    message = (
+        r"Training diverged: in 1 iteration the loss rose from 0.764887 to \S+\. "
+        r"Kept the starting weights \(loss 0.764887\); lower learning_rate_init"
+    )
+    with pytest.warns(ConvergenceWarning, match=message):
+        clf.fit(X_SMALL, y_small)
+    start = TinyNetClassifier((3,), max_iter=1, **GD)
+    start.set_params(learning_rate_init=1e-300).fit(X_SMALL, y_small)
+    loss = binary_log_loss(clf, X_SMALL, y_small)
+    assert loss == pytest.approx(clf.loss_curve_[0], rel=1e-12)
+    for W, W_start in zip(clf.coefs_, start.coefs_):
+        np.testing.assert_array_equal(W, W_start)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_partial_fit_never_returns_a_diverging_update(momentum):
+    params = {**GD, "momentum": momentum}
+    clf = TinyNetClassifier((3,), learning_rate_init=1e6, **params)
+    for _ in range(3):
+        with pytest.warns(ConvergenceWarning, match="Kept the starting weights"):
+            clf.partial_fit(X_SMALL, y_small, classes=[0, 1])
+        proba = clf.predict_proba(X_SMALL)
+        assert np.isfinite(proba).all()
+        assert binary_log_loss(clf, X_SMALL, y_small) == pytest.approx(
+            clf.loss_curve_[0], rel=1e-12
+        )
+    assert clf._velocity is None  # the diverging momentum is not carried over
+
+
+def test_a_last_update_that_lowers_the_loss_is_kept():
+    # the final weights are the lowest seen: returned, without a warning
+    clf = TinyNetClassifier((3,), learning_rate_init=0.1, max_iter=3, **GD)
+    clf.fit(X_SMALL, y_small)
+    final = binary_log_loss(clf, X_SMALL, y_small)
+    assert final < min(clf.loss_curve_)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_divergence_message_says_which_weights_were_kept(early_stopping):
+    clf = TinyNetClassifier(
+        (3,), learning_rate_init=20.0, max_iter=6, early_stopping=early_stopping, **GD
+    )
+    kept = "lowest validation loss" if early_stopping else "lowest training loss"
+    with pytest.warns(ConvergenceWarning, match=f"Kept the weights with the {kept}"):
+        clf.fit(X_SMALL, y_small)
+    if early_stopping:
+        assert clf.best_validation_loss_ == min(clf.validation_loss_curve_)
+
+
+def test_divergence_and_max_iter_give_one_warning():
+    clf = TinyNetClassifier((3,), learning_rate_init=20.0, max_iter=6, **GD)
+    with pytest.warns(ConvergenceWarning) as caught:
+        clf.set_params(tol=1e-4).fit(X_SMALL, y_small)
+    assert [str(w.message)[:18] for w in caught] == ["Training diverged:"]
+
+
+# --- warnings point at the caller's line -------------------------------------
+
+
+def warning_filename(fit, *args, **kwargs):
+    with pytest.warns(ConvergenceWarning) as caught:
+        fit(*args, **kwargs)
+    assert len(caught) == 1
+    return caught[0].filename
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+def test_max_iter_warning_points_at_the_callers_line(solver):
+    clf = TinyNetClassifier((3,), solver=solver, max_iter=2, random_state=0)
+    assert warning_filename(clf.fit, X_SMALL, y_small) == __file__
+
+
+def test_divergence_warning_points_at_the_callers_line():
+    clf = TinyNetClassifier((3,), learning_rate_init=1e4, max_iter=1, **GD)
+    assert warning_filename(clf.fit, X_SMALL, y_small) == __file__
+    assert warning_filename(clf.partial_fit, X_SMALL, y_small) == __file__
+
+
+def test_warnings_from_a_pipeline_point_at_the_callers_line():
+    from sklearn.pipeline import make_pipeline
+
+    pipe = make_pipeline(TinyNetClassifier((3,), max_iter=2, random_state=0))
+    assert warning_filename(pipe.fit, X_SMALL, y_small) == __file__
+
+
+# --- n_jobs ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_jobs, n_threads", [(-1, 4), (-2, 3), (-4, 1), (-9, 1)])
+def test_negative_n_jobs_follow_joblib(monkeypatch, n_jobs, n_threads):
+    from sklearn_tinynet import _engine
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert _engine.effective_n_threads(n_jobs) == n_threads
