@@ -41,6 +41,6 @@ ax.set_ylabel("log-loss")
 ax.legend()
 plt.show()
 print(
-    f"stopped after {clf.n_iter_} updates; best validation loss "
+    f"stopped after {clf.n_iter_} iterations; best validation loss "
     f"{clf.best_validation_loss_:.4f} at update {best}"
 )

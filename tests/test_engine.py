@@ -364,6 +364,9 @@ def held_out_rows(per_row, train_loss, validation_loss, weights=None):
     return found[0]
 
 
+@pytest.mark.filterwarnings(
+    "ignore:Training diverged:sklearn.exceptions.ConvergenceWarning"
+)
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize(
     "hidden, activation",
