@@ -88,9 +88,13 @@ ignore_convergence = pytest.mark.filterwarnings(
 def test_alpha(solver):
     # larger alpha gives weights closer to zero, in every layer
     X, y = X_digits_binary[:100], y_digits_binary[:100]
+    # gd: a fixed number of updates, so that only the gradient depends on alpha
+    stopping = dict(tol=0.0, max_iter=100) if solver == "gd" else {}
     norms = []
     for alpha in [0.0, 1.0, 10.0]:
-        clf = TinyNetClassifier(10, solver=solver, alpha=alpha, random_state=1)
+        clf = TinyNetClassifier(
+            10, solver=solver, alpha=alpha, random_state=1, **stopping
+        )
         clf.fit(X, y)
         norms.append([np.abs(W).sum() for W in clf.coefs_])
     norms = np.array(norms)  # (n_alphas, n_layers)
@@ -548,6 +552,24 @@ def test_loss_curve_has_one_entry_per_iteration(solver, early_stopping):
     assert len(clf.loss_curve_) == n_first + clf.n_iter_
     if early_stopping:
         assert len(clf.validation_loss_curve_) == len(clf.loss_curve_)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_loss_curve_when_stopped_by_tol(early_stopping):
+    # stopped by the n_iter_no_change rule before max_iter: still one loss
+    # (and one validation loss) per iteration
+    clf = TinyNetClassifier(
+        4,
+        solver="gd",
+        tol=0.5,
+        max_iter=100,
+        early_stopping=early_stopping,
+        random_state=0,
+    ).fit(X_iris, y_iris)
+    assert clf.n_iter_ < clf.max_iter
+    assert len(clf.loss_curve_) == clf.n_iter_
+    if early_stopping:
+        assert len(clf.validation_loss_curve_) == clf.n_iter_
 
 
 def test_loss_curve_of_partial_fit_has_one_entry_per_call():
