@@ -118,7 +118,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Hold out ``validation_fraction`` of the rows, stop on their loss and
         keep the weights with the lowest validation loss. Rows are held out
         by a seeded hash of their content, so duplicated rows never straddle
-        the split.
+        the split. ``partial_fit`` refuses ``early_stopping=True``.
 
     validation_fraction : float, default=0.1
         Expected share of rows held out with ``early_stopping``.
@@ -401,6 +401,12 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self : TinyNetClassifier
             The updated estimator.
         """
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: each call makes "
+                "one update on all the rows it is given. Set early_stopping=False, "
+                "or use fit."
+            )
         return self._fit(X, y, sample_weight, classes, True)
 
     def _fit(self, X, y, sample_weight, classes, incremental):

@@ -104,11 +104,12 @@ def output_proba(z, out_activation, multilabel, xp):
     """Class probabilities (n_rows, n_classes) of the logits (n_rows, n_outputs)."""
     if out_activation == "softmax":
         return softmax(z, xp)
+    # exp(log_sigmoid(z)) keeps a small probability's relative precision,
+    # which sigmoid(z) = 0.5 * tanh(z / 2) + 0.5 loses below about 1e-8
     if multilabel:
-        return sigmoid(z, xp)
-    if z.shape[1] == 1:
-        p = sigmoid(z, xp)  # binary: one logit for the positive class
-        return xp.concat([1 - p, p], axis=1)
+        return xp.exp(log_sigmoid(z, xp))
+    if z.shape[1] == 1:  # binary: one logit for the positive class
+        return xp.exp(xp.concat([log_sigmoid(-z, xp), log_sigmoid(z, xp)], axis=1))
     return softmax(log_sigmoid(z, xp), xp)  # sigmoids normalised to sum to one
 
 
