@@ -222,10 +222,6 @@ def _chunk_engine(part, net, layout, block_rows):
     return engine
 
 
-def _parameters(theta):
-    return theta
-
-
 def _chunk_loss_and_gradient(engine, theta):
     loss, grad = engine.loss_and_gradient(theta)
     return loss, grad.copy()  # the engine's buffer is reused
@@ -233,6 +229,11 @@ def _chunk_loss_and_gradient(engine, theta):
 
 def _chunk_loss(engine, theta):
     return engine.loss(theta)
+
+
+def _worker_pass(function, theta, *engines):
+    """``function(engine, theta)`` of each of a worker's chunks, in order."""
+    return [function(engine, theta) for engine in engines]
 
 
 # --- the engine ---------------------------------------------------------------
@@ -272,6 +273,9 @@ class DaskEngine:
             )
             for part in self.parts
         ]
+        from distributed import wait
+
+        wait(self._engines)  # placed, for _map to find
         return self
 
     def __exit__(self, *exc_info):
@@ -279,14 +283,38 @@ class DaskEngine:
         self._engines = None
 
     def _map(self, function, theta):
-        # theta as a task's argument, not scattered: a worker lost mid-fit
-        # loses no data that the scheduler cannot recompute
-        theta_future = self.client.submit(_parameters, theta, pure=False)
-        futures = [
-            self.client.submit(function, engine, theta_future, pure=False)
-            for engine in self._engines
-        ]
-        return self.client.gather(futures)
+        """``function(engine, theta)`` of every chunk, in chunk order.
+
+        One task per worker, over the chunks it holds: the scheduler's cost
+        grows with the workers, not the chunks. theta is the tasks' argument,
+        not scattered data, so that a worker lost mid-fit loses nothing that
+        the scheduler cannot recompute.
+        """
+
+        def placed_on(worker):  # elsewhere if the worker is lost
+            return {"workers": [worker], "allow_other_workers": True}
+
+        who_has = self.client.who_has(self._engines)
+        on_worker = {}
+        for i, engine in enumerate(self._engines):
+            holders = sorted(who_has.get(engine.key, ())) or [None]
+            on_worker.setdefault(holders[0], []).append(i)
+        futures = {
+            worker: self.client.submit(
+                _worker_pass,
+                function,
+                theta,
+                *[self._engines[i] for i in chunks],
+                **({} if worker is None else placed_on(worker)),
+                pure=False,
+            )
+            for worker, chunks in on_worker.items()
+        }
+        results = [None] * len(self._engines)
+        for worker, batch in zip(futures, self.client.gather(list(futures.values()))):
+            for i, result in zip(on_worker[worker], batch):
+                results[i] = result
+        return results
 
     def loss(self, theta):
         """The weighted mean loss, without penalty or gradient."""
