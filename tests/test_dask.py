@@ -292,10 +292,37 @@ def test_a_worker_killed_mid_fit_is_recovered(client, monkeypatch):
     monkeypatch.setattr(
         _dask.DaskEngine, "loss_and_gradient", kill_a_worker_on_the_third_call
     )
+    before = set(client.scheduler_info()["workers"])
     # lost chunks are recomputed from X's graph: the same model
     assert_same_weights(tiny().fit(Xd, yd), expected)
     assert len(calls) > 3
     client.wait_for_workers(2, timeout=60)
+    assert set(client.scheduler_info()["workers"]) != before  # one was replaced
+
+
+def test_callbacks_see_every_iteration(client):
+    callback = pytest.importorskip(
+        "sklearn.callback", reason="the callback API needs scikit-learn >= 1.9"
+    )
+    from test_callbacks import Recorder
+
+    recorder = Recorder(stop_after=4)
+    Xd = da.from_array(X, chunks=(BLOCK_ROWS, -1))
+    yd = da.from_array(y, chunks=BLOCK_ROWS)
+    clf = tiny(max_iter=20).set_callbacks(recorder).fit(Xd, yd)
+    assert clf.n_iter_ == 4  # the callback stopped it
+    models = [e[2] for e in recorder.events if e[:2] == ("end", "iteration")]
+    assert len(models) == 4 and callback is not None
+    np.testing.assert_array_equal(models[-1].coefs_[0], clf.coefs_[0])
+
+
+def test_fitting_without_a_client_says_how_to_start_one(client, monkeypatch):
+    def no_client(*args, **kwargs):
+        raise ValueError("No clients found")
+
+    monkeypatch.setattr(distributed.Client, "current", no_client)
+    with pytest.raises(ValueError, match=r"no Client is running: start one"):
+        tiny().fit(da.from_array(X), da.from_array(y))
 
 
 def test_cross_validation_and_grid_search_on_the_cluster(client):
