@@ -222,18 +222,18 @@ def _chunk_engine(part, net, layout, block_rows):
     return engine
 
 
-def _chunk_loss_and_gradient(engine, theta):
-    loss, grad = engine.loss_and_gradient(theta)
-    return loss, grad.copy()  # the engine's buffer is reused
-
-
-def _chunk_loss(engine, theta):
-    return engine.loss(theta)
-
-
-def _worker_pass(function, theta, *engines):
-    """``function(engine, theta)`` of each of a worker's chunks, in order."""
-    return [function(engine, theta) for engine in engines]
+def _worker_pass(theta, with_gradient, *engines):
+    """Losses, and (n_engines, size) gradients, of a worker's chunks in order."""
+    losses, grads = [], None
+    if with_gradient:
+        grads = np.empty((len(engines), theta.shape[0]), dtype=engines[0].dtype)
+    for i, engine in enumerate(engines):
+        if with_gradient:
+            loss, grads[i] = engine.loss_and_gradient(theta)
+        else:
+            loss = engine.loss(theta)
+        losses.append(loss)
+    return losses, grads
 
 
 # --- the engine ---------------------------------------------------------------
@@ -258,13 +258,15 @@ class DaskEngine:
     alpha : L2 penalty, already divided by the total sample weight
     """
 
+    REFRESH = 32
+
     def __init__(self, client, parts, net, layout, n_rows, dtype, *, alpha=0.0):
         self.client, self.parts = client, parts
         self.net, self.layout = net, layout
         self.alpha, self.xp = alpha, np
         self.block_rows = _engine.rows_per_block(n_rows, layout.layer_units)
         self.grad = np.zeros(layout.size, dtype=dtype)
-        self._engines = None
+        self._engines, self._placed, self._calls = None, None, 0
 
     def __enter__(self):
         self._engines = [
@@ -280,54 +282,68 @@ class DaskEngine:
 
     def __exit__(self, *exc_info):
         self.client.cancel(self._engines)
-        self._engines = None
+        self._engines, self._placed = None, None
 
-    def _map(self, function, theta):
-        """``function(engine, theta)`` of every chunk, in chunk order.
+    def _map(self, theta, with_gradient):
+        """Each chunk's loss, and (n_chunks, size) gradients, in chunk order.
 
         One task per worker, over the chunks it holds: the scheduler's cost
         grows with the workers, not the chunks. theta is the tasks' argument,
         not scattered data, so that a worker lost mid-fit loses nothing that
         the scheduler cannot recompute.
         """
-
-        def placed_on(worker):  # elsewhere if the worker is lost
-            return {"workers": [worker], "allow_other_workers": True}
-
-        who_has = self.client.who_has(self._engines)
-        on_worker = {}
-        for i, engine in enumerate(self._engines):
-            holders = sorted(who_has.get(engine.key, ())) or [None]
-            on_worker.setdefault(holders[0], []).append(i)
-        futures = {
-            worker: self.client.submit(
+        placement = self._placement()
+        futures = [
+            self.client.submit(
                 _worker_pass,
-                function,
                 theta,
+                with_gradient,
                 *[self._engines[i] for i in chunks],
-                **({} if worker is None else placed_on(worker)),
+                # run elsewhere if the worker is lost
+                **({} if worker is None else {"workers": [worker]}),
+                allow_other_workers=worker is not None,
                 pure=False,
             )
-            for worker, chunks in on_worker.items()
-        }
-        results = [None] * len(self._engines)
-        for worker, batch in zip(futures, self.client.gather(list(futures.values()))):
-            for i, result in zip(on_worker[worker], batch):
-                results[i] = result
-        return results
+            for worker, chunks in placement.items()
+        ]
+        losses = [None] * len(self._engines)
+        grads = None
+        if with_gradient:
+            grads = np.empty((len(self._engines), self.layout.size), self.grad.dtype)
+        for chunks, (batch_losses, batch_grads) in zip(
+            placement.values(), self.client.gather(futures)
+        ):
+            for j, i in enumerate(chunks):
+                losses[i] = batch_losses[j]
+                if with_gradient:
+                    grads[i] = batch_grads[j]
+        return losses, grads
+
+    def _placement(self):
+        """{worker: indices of the chunks it holds}, asked of the scheduler
+        again when an engine is being recomputed, and every REFRESH calls."""
+        self._calls += 1
+        settled = all(engine.status == "finished" for engine in self._engines)
+        if self._placed is None or not settled or self._calls % self.REFRESH == 0:
+            who_has = self.client.who_has(self._engines)
+            self._placed = {}
+            for i, engine in enumerate(self._engines):
+                holders = sorted(who_has.get(engine.key, ())) or [None]
+                self._placed.setdefault(holders[0], []).append(i)
+        return self._placed
 
     def loss(self, theta):
         """The weighted mean loss, without penalty or gradient."""
-        return sum(self._map(_chunk_loss, theta))
+        return sum(self._map(theta, with_gradient=False)[0])
 
     def loss_and_gradient(self, theta):
         """The weighted mean loss plus the L2 penalty, and its gradient.
 
         The gradient is the engine's own buffer, overwritten by the next call.
         """
-        losses, grads = zip(*self._map(_chunk_loss_and_gradient, theta))
+        losses, grads = self._map(theta, with_gradient=True)
         # (n_chunks, size) summed in chunk order, as LocalEngine sums its lanes
-        np.sum(np.stack(grads), axis=0, out=self.grad)
+        np.sum(grads, axis=0, out=self.grad)
         total = sum(losses)
         if self.alpha:
             coefs, _ = self.layout.views(theta)
