@@ -133,23 +133,59 @@ def per_iteration(n, n_iter, repeats):
     }
 
 
-def overhead(n_chunks, n_iter, client):
-    """Median seconds per evaluation on tiny data, and bytes per evaluation."""
+def overheads(chunk_counts, n_iter, repeats, client):
+    """Median seconds per evaluation on tiny data, and bytes per evaluation.
+
+    Fits of each number of chunks interleaved, ``repeats`` times.
+    """
     rows = 16
-    Xd, yd = dask_data(n_chunks * rows, rows, np.float32, d=10)
-    with EvaluationTimes() as timing:
-        clf = quietly(
-            TinyNetClassifier((8,), solver="gd", max_iter=n_iter, tol=0).fit, Xd, yd
-        )
+    data = {c: dask_data(c * rows, rows, np.float32, d=10) for c in chunk_counts}
+    times = {c: [] for c in chunk_counts}
+    for _ in range(repeats):
+        for c, (Xd, yd) in data.items():
+            with EvaluationTimes() as timing:
+                clf = quietly(gd_tiny(n_iter).fit, Xd, yd)
+            times[c].extend(timing.times["dask"])
     n_params = sum(W.size + b.size for W, b in zip(clf.coefs_, clf.intercepts_))
     n_workers = len(client.scheduler_info()["workers"])
-    return {
-        "chunks": n_chunks,
-        "overhead_ms": 1e3 * float(np.median(timing.times["dask"])),
-        # theta in each worker's task; a loss and a gradient per chunk back
-        "bytes_sent": n_workers * 4 * n_params,
-        "bytes_received": n_chunks * (4 * n_params + 8),
-    }
+    chunk_ms = 1e3 * chunk_engine_seconds(clf, rows)
+    return [
+        {
+            "chunks": c,
+            "overhead_ms": 1e3 * float(np.median(times[c])),
+            # of which the chunk engines' own calls, c / n_workers per worker
+            "engines_ms": chunk_ms * c / n_workers,
+            # theta in each worker's task; losses and gradients back
+            "bytes_sent": n_workers * 4 * n_params,
+            "bytes_received": c * (4 * n_params + 8),
+        }
+        for c in chunk_counts
+    ]
+
+
+def chunk_engine_seconds(clf, rows, repeats=200):
+    """Median seconds of one tiny chunk's LocalEngine call, in this process."""
+    from sklearn_tinynet import _network
+
+    layer_units = [clf.n_features_in_, *clf.hidden_layer_sizes, clf.n_outputs_]
+    layout = _engine.ParameterLayout(layer_units, True)
+    net = _network.Network("logistic", clf.out_activation_, "log_loss")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((rows, layer_units[0]), dtype=np.float32)
+    codes = rng.integers(0, 2, rows)
+    weights = np.full(rows, 1 / rows, np.float32)
+    engine = _engine.LocalEngine(net, layout, X, codes, weights, block_rows=rows)
+    theta = rng.standard_normal(layout.size, dtype=np.float32)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        engine.loss_and_gradient(theta)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def gd_tiny(n_iter):
+    return TinyNetClassifier((8,), solver="gd", max_iter=n_iter, tol=0.0)
 
 
 def projection(rows, overheads, n_rows=10**9, chunks_per_worker=4):
@@ -201,25 +237,25 @@ def main():
         ) as cluster,
         Client(cluster) as client,
     ):
-        overheads = [overhead(c, 20, client) for c in (2, 8, 32, 64, 128)]
+        overhead = overheads((2, 8, 32, 64, 128), 10, args.repeats, client)
         print("\nFixed cost of an evaluation (tiny data) against chunks")
-        print_table(overheads, list(overheads[0]))
+        print_table(overhead, list(overhead[0]))
         rows = []
         for n in sizes:
             n_iter = 4 if n <= 10**6 else 2
             rows.append(per_iteration(n, n_iter, args.repeats))
             print_table(rows[-1:], list(rows[-1]))
-    model = projection(rows, overheads)
+    model = projection(rows, overhead)
     print(f"\nTime per iteration, {D} features, hidden ({H},), {K} classes, float32")
     print("2 workers x 1 thread (dask) against 2 threads in process (baseline)")
     print_table(rows, list(rows[0]))
     print("\nProjection at 1e9 rows (a model fitted to the above, not a measurement)")
     print_table(model["rows"], list(model["rows"][0]))
-    payload = {"args": vars(args), "rows": rows, "overhead": overheads}
+    payload = {"args": vars(args), "rows": rows, "overhead": overhead}
     path = write_json("dask", {**payload, "projection": model})
     print(f"\nwrote {path}")
     if not args.no_plot:
-        plot(rows, overheads)
+        plot(rows, overhead)
 
 
 def plot(rows, overheads):

@@ -63,20 +63,20 @@ def _client():
 # --- input: dask arrays chunked by rows ---------------------------------------
 
 
-def as_row_chunks(X, name="X"):
+def as_row_chunks(X, name="X", lengths=True):
     """A dask array of a dask array, DataFrame or Series, chunked by rows only.
 
-    Columns are merged into one chunk (X's columns must fit one chunk), and
-    unknown row-chunk sizes are computed (a pass over the partitions that
-    returns their lengths only).
+    Columns are merged into one chunk (X's columns must fit one chunk). With
+    ``lengths``, unknown row-chunk sizes are computed (a pass over the
+    partitions that returns their lengths only).
     """
     import dask.array as da
 
     if hasattr(X, "to_dask_array"):  # DataFrame, Series
-        X = X.to_dask_array(lengths=True)
+        X = X.to_dask_array(lengths=lengths or None)
     if not isinstance(X, da.Array):
         X = da.asarray(X)
-    if any(np.isnan(c) for c in X.chunks[0]):
+    if lengths and any(np.isnan(c) for c in X.chunks[0]):
         X = X.compute_chunk_sizes()
     if X.ndim == 2 and len(X.chunks[1]) > 1:
         X = X.rechunk({1: -1})
@@ -213,21 +213,28 @@ def _normalised_part(part, total_weight):
     return X, Y, (weights / total_weight).astype(X.dtype, copy=False)
 
 
-def _chunk_engine(part, net, layout, block_rows):
-    """A LocalEngine of the chunk, with BLAS held to one thread while it lives."""
-    X, Y, weights = part
-    engine = _engine.LocalEngine(net, layout, X, Y, weights, block_rows=block_rows)
+def _shard(net, layout, block_rows, *parts):
+    """A worker's LocalEngines, one per chunk, with BLAS held to one thread
+    while they live."""
+    shard = _Shard(
+        _engine.LocalEngine(net, layout, X, Y, weights, block_rows=block_rows)
+        for X, Y, weights in parts
+    )
     _engine._hold_blas_single_threaded()
-    weakref.finalize(engine, _engine._release_blas)
-    return engine
+    weakref.finalize(shard, _engine._release_blas)
+    return shard
 
 
-def _worker_pass(theta, with_gradient, *engines):
-    """Losses, and (n_engines, size) gradients, of a worker's chunks in order."""
+class _Shard(list):
+    """A list that ``weakref.finalize`` can watch."""
+
+
+def _shard_pass(shard, theta, with_gradient):
+    """Losses, and (n_chunks, size) gradients, of a shard's chunks in order."""
     losses, grads = [], None
     if with_gradient:
-        grads = np.empty((len(engines), theta.shape[0]), dtype=engines[0].dtype)
-    for i, engine in enumerate(engines):
+        grads = np.empty((len(shard), theta.shape[0]), dtype=theta.dtype)
+    for i, engine in enumerate(shard):
         if with_gradient:
             loss, grads[i] = engine.loss_and_gradient(theta)
         else:
@@ -242,10 +249,12 @@ def _worker_pass(theta, with_gradient, *engines):
 class DaskEngine:
     """``theta -> (loss, grad)`` over rows persisted on a dask cluster.
 
-    LocalEngine's interface. Each part (a future of one chunk's X, targets
-    and normalised weights) becomes a LocalEngine on its worker inside
-    ``with engine:``; the client adds the chunks' sums in chunk order and
-    the L2 penalty.
+    LocalEngine's interface. Inside ``with engine:``, the parts (futures of
+    each chunk's X, targets and normalised weights) held by a worker become
+    one shard there: a LocalEngine per chunk. Each evaluation is one task
+    per shard, so the scheduler's cost grows with the workers, not the
+    chunks; the client adds the chunks' sums in chunk order, then the L2
+    penalty.
 
     Parameters
     ----------
@@ -258,79 +267,65 @@ class DaskEngine:
     alpha : L2 penalty, already divided by the total sample weight
     """
 
-    REFRESH = 32
-
     def __init__(self, client, parts, net, layout, n_rows, dtype, *, alpha=0.0):
         self.client, self.parts = client, parts
         self.net, self.layout = net, layout
         self.alpha, self.xp = alpha, np
         self.block_rows = _engine.rows_per_block(n_rows, layout.layer_units)
         self.grad = np.zeros(layout.size, dtype=dtype)
-        self._engines, self._placed, self._calls = None, None, 0
+        self._shards = None  # [(future of a shard, indices of its chunks)]
 
     def __enter__(self):
-        self._engines = [
-            self.client.submit(
-                _chunk_engine, part, self.net, self.layout, self.block_rows, pure=False
-            )
-            for part in self.parts
-        ]
         from distributed import wait
 
-        wait(self._engines)  # placed, for _map to find
+        wait(self.parts)
+        who_has = self.client.who_has(self.parts)
+        on_worker = {}
+        for i, part in enumerate(self.parts):
+            on_worker.setdefault(min(who_has[part.key]), []).append(i)
+        self._shards = [
+            (
+                self.client.submit(
+                    _shard,
+                    self.net,
+                    self.layout,
+                    self.block_rows,
+                    *[self.parts[i] for i in chunks],
+                    workers=[worker],
+                    allow_other_workers=True,
+                    pure=False,
+                ),  # fmt: skip
+                chunks,
+            )
+            for worker, chunks in on_worker.items()
+        ]
         return self
 
     def __exit__(self, *exc_info):
-        self.client.cancel(self._engines)
-        self._engines, self._placed = None, None
+        self.client.cancel([shard for shard, _ in self._shards])
+        self._shards = None
 
     def _map(self, theta, with_gradient):
         """Each chunk's loss, and (n_chunks, size) gradients, in chunk order.
 
-        One task per worker, over the chunks it holds: the scheduler's cost
-        grows with the workers, not the chunks. theta is the tasks' argument,
-        not scattered data, so that a worker lost mid-fit loses nothing that
-        the scheduler cannot recompute.
+        theta is the tasks' argument, not scattered data, so that a worker
+        lost mid-fit loses nothing that the scheduler cannot recompute.
         """
-        placement = self._placement()
         futures = [
-            self.client.submit(
-                _worker_pass,
-                theta,
-                with_gradient,
-                *[self._engines[i] for i in chunks],
-                # run elsewhere if the worker is lost
-                **({} if worker is None else {"workers": [worker]}),
-                allow_other_workers=worker is not None,
-                pure=False,
-            )
-            for worker, chunks in placement.items()
+            self.client.submit(_shard_pass, shard, theta, with_gradient, pure=False)
+            for shard, _ in self._shards
         ]
-        losses = [None] * len(self._engines)
+        losses = [None] * len(self.parts)
         grads = None
         if with_gradient:
-            grads = np.empty((len(self._engines), self.layout.size), self.grad.dtype)
-        for chunks, (batch_losses, batch_grads) in zip(
-            placement.values(), self.client.gather(futures)
-        ):
+            grads = np.empty((len(self.parts), self.layout.size), self.grad.dtype)
+        results = self.client.gather(futures)
+        for (_, chunks), (shard_losses, shard_grads) in zip(self._shards, results):
             for j, i in enumerate(chunks):
-                losses[i] = batch_losses[j]
+                losses[i] = shard_losses[j]
                 if with_gradient:
-                    grads[i] = batch_grads[j]
+                    grads[i] = shard_grads[j]
         return losses, grads
-
-    def _placement(self):
-        """{worker: indices of the chunks it holds}, asked of the scheduler
-        again when an engine is being recomputed, and every REFRESH calls."""
-        self._calls += 1
-        settled = all(engine.status == "finished" for engine in self._engines)
-        if self._placed is None or not settled or self._calls % self.REFRESH == 0:
-            who_has = self.client.who_has(self._engines)
-            self._placed = {}
-            for i, engine in enumerate(self._engines):
-                holders = sorted(who_has.get(engine.key, ())) or [None]
-                self._placed.setdefault(holders[0], []).append(i)
-        return self._placed
 
     def loss(self, theta):
         """The weighted mean loss, without penalty or gradient."""
@@ -553,7 +548,7 @@ def predict(estimator, X, method):
     """``estimator.method(X)`` as a lazy dask array, one task per chunk of X."""
     check_is_fitted(estimator)
     _check_feature_names(estimator, _meta(X), reset=False)
-    X = as_row_chunks(X)
+    X = as_row_chunks(X, lengths=False)
     _check_n_features(estimator, X, reset=False)
     n_columns = len(estimator.classes_)
     if method == "predict":
