@@ -1,10 +1,10 @@
 """Full-batch training on a dask cluster: the engine's sums over persisted chunks.
 
 The rows stay on the workers. Each chunk of rows is validated, encoded and
-split there, then held by a worker as a ``LocalEngine`` of its own; every
-evaluation scatters ``theta`` to the workers, each chunk's engine returns its
-loss and gradient sums, and the client adds them in chunk order. Results are
-therefore bit-identical for any number of workers. Within a chunk, rows are
+split there, then held by its worker as a ``LocalEngine`` of its own; every
+evaluation sends ``theta`` in one task per worker, each chunk's engine
+returns its loss and gradient sums, and the client adds them in chunk order.
+Results are therefore bit-identical for any number of workers. Within a chunk, rows are
 split into blocks of ``rows_per_block(n_rows, layer_units)`` rows, ``n_rows``
 being the whole training set's, exactly as the in-memory engine splits them.
 
@@ -97,6 +97,12 @@ def _meta(X):
 
 def _aligned(array, X, name):
     """``array`` (y or sample_weight) as a dask array in X's row chunks."""
+    if not is_dask_collection(array):  # in memory: sent in X's chunks
+        import dask.array as da
+
+        array = np.asarray(array)
+        check_consistent_length(X, array)
+        return da.from_array(array, chunks=(X.chunks[0], *array.shape[1:]))
     array = as_row_chunks(array, name)
     check_consistent_length(X, array)
     return array.rechunk({0: X.chunks[0]})
@@ -147,9 +153,8 @@ def _class_totals(part, n_outputs, multilabel):
     _, Y, weights = part
     positive = weights > 0
     if not multilabel:
-        return np.bincount(Y[positive], weights=weights[positive], minlength=n_outputs)[
-            None, :
-        ]
+        codes, w = Y[positive], weights[positive]
+        return np.bincount(codes, weights=w, minlength=n_outputs)[None, :]
     return np.stack(
         [
             np.bincount(column, weights=weights[positive], minlength=2)
@@ -174,10 +179,6 @@ def _class_weighted_part(part, class_weight, y_type, classes, per_value):
     return X, Y, weights * factors
 
 
-def _weight_sum(part):
-    return part[2].sum()
-
-
 def _hashed_part(part, seed):
     """The part and each row's validation hash; inf for rows of zero weight."""
     X, Y, weights = part
@@ -198,13 +199,13 @@ def _split_part(hashed, fraction, u_min):
     return (X[~val], Y[~val], weights[~val]), (X[val], Y[val], weights[val])
 
 
-def _training_sums(split):
-    train = split[0]
-    return train[2].sum(), len(train[2])
-
-
 def _side(split, i):
     return split[i]
+
+
+def _sums(part):
+    """The part's weight sum and number of rows."""
+    return part[2].sum(), len(part[2])
 
 
 def _normalised_part(part, total_weight):
@@ -379,6 +380,11 @@ def _prepared_parts(estimator, client, X, y, sample_weight, first_call):
     """Futures of (X, targets, weights) per chunk, and the output layer."""
     _check_feature_names(estimator, _meta(X), reset=first_call)
     X = as_row_chunks(X)
+    if X.shape[0] < 1:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of "
+            f"1 is required by {type(estimator).__name__}."
+        )
     _check_n_features(estimator, X, reset=first_call)
     y = _targets(X, y)
     w = [None] * len(X.chunks[0])
@@ -402,7 +408,7 @@ def _prepared_parts(estimator, client, X, y, sample_weight, first_call):
         _encoded_part, parts, y_type=y_type, classes=classes, multilabel=multilabel
     )
     parts = _class_weighted(estimator, client, parts, y_type, model)
-    total = sum(client.gather(client.map(_weight_sum, parts)))
+    total = sum(w for w, _ in client.gather(client.map(_sums, parts)))
     if not total > 0:
         raise ValueError(
             "sample_weight sums to zero: give at least one row a positive weight."
@@ -457,13 +463,14 @@ def _split(estimator, client, parts, random_state):
     if not any(below for below, _ in summaries):
         u_min = min(low for _, low in summaries)
     splits = client.map(_split_part, hashed, fraction=fraction, u_min=u_min)
-    if not sum(w for w, _ in client.gather(client.map(_training_sums, splits))) > 0:
+    train = client.map(_side, splits, i=0)
+    if not sum(w for w, _ in client.gather(client.map(_sums, train))) > 0:
         raise ValueError(
             "early_stopping needs at least 2 distinct rows of positive "
             "weight, to hold some out for validation; set "
             "early_stopping=False."
         )
-    return client.map(_side, splits, i=0), client.map(_side, splits, i=1)
+    return train, client.map(_side, splits, i=1)
 
 
 def _engine_of(estimator, client, parts, net, layout, dtype, penalised=False):
@@ -476,10 +483,6 @@ def _engine_of(estimator, client, parts, net, layout, dtype, penalised=False):
     alpha = estimator.alpha / total_weight if penalised else 0.0
     engine = DaskEngine(client, kept, net, layout, n_rows, dtype, alpha=alpha)
     return engine, n_rows
-
-
-def _sums(part):
-    return part[2].sum(), len(part[2])
 
 
 def fit(estimator, X, y, sample_weight, incremental):

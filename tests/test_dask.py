@@ -165,6 +165,16 @@ def test_string_labels_multilabel_and_warm_start(client):
     assert_same_weights(fitted, expected)
 
 
+def test_y_and_sample_weight_in_memory_with_dask_X(client):
+    labels = np.array(["ant", "bee", "cat"], dtype=object)[y]
+    Xd = da.from_array(X, chunks=(1000, -1))
+    fitted = tiny().fit(Xd, labels, sample_weight=SW)
+    expected = tiny().fit(
+        Xd, da.from_array(labels, chunks=1000), da.from_array(SW, chunks=1000)
+    )
+    assert_same_weights(fitted, expected)
+
+
 def test_dataframe_and_series(client):
     columns = [f"f{i}" for i in range(5)]
     frame = dd.from_pandas(pd.DataFrame(X, columns=columns), npartitions=1)
