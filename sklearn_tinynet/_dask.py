@@ -73,6 +73,8 @@ def as_row_chunks(X, name="X", lengths=True):
     import dask.array as da
 
     if hasattr(X, "to_dask_array"):  # DataFrame, Series
+        if X.ndim == 1 and not isinstance(X.dtype, np.dtype):
+            X = X.astype(object)  # string or categorical labels, as objects
         X = X.to_dask_array(lengths=lengths or None)
     if not isinstance(X, da.Array):
         X = da.asarray(X)

@@ -179,9 +179,11 @@ def test_y_and_sample_weight_in_memory_with_dask_X(client):
 def test_dataframe_and_series(client):
     columns = [f"f{i}" for i in range(5)]
     frame = dd.from_pandas(pd.DataFrame(X, columns=columns), npartitions=1)
-    series = dd.from_pandas(pd.Series(y), npartitions=1)
+    labels = np.array(["ant", "bee", "cat"])[y]
+    series = dd.from_pandas(pd.Series(labels), npartitions=1)  # pandas' strings
     fitted = tiny().fit(frame, series)
-    assert_same_weights(fitted, tiny().fit(X, y))
+    assert_same_weights(fitted, tiny().fit(X, labels))
+    assert list(fitted.classes_) == ["ant", "bee", "cat"]
     assert list(fitted.feature_names_in_) == columns
     proba = fitted.predict_proba(frame)
     assert isinstance(proba, da.Array)
