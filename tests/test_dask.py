@@ -95,7 +95,6 @@ def test_chunks_off_the_blocks_agree_to_rounding(client):
     )  # the sums are associated differently
 
 
-@pytest.mark.slow  # starts a second cluster
 def test_one_and_two_workers_give_identical_weights(client):
     Xd, yd = da.from_array(X, chunks=(300, -1)), da.from_array(y, chunks=300)
     two = tiny().fit(Xd, yd)
