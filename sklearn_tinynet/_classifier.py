@@ -15,7 +15,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from . import _data, _engine, _network, _training
+from . import _dask, _data, _engine, _network, _training
 from ._compat import (
     CallbackSupportMixin,
     Interval,
@@ -410,6 +410,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, classes, True)
 
     def _fit(self, X, y, sample_weight, classes, incremental):
+        if _dask.is_dask_collection(X):  # trained on the cluster, kept there
+            return _dask.fit(self, X, y, sample_weight, incremental)
         hidden_layer_sizes = _data.check_hidden_layer_sizes(self.hidden_layer_sizes)
         first_call = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         # the data: validated X, target matrix Y and per-row weights
@@ -755,6 +757,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             One column for binary targets, raveled.
         """
+        if _dask.is_dask_collection(X):  # lazily, one chunk at a time
+            return _dask.predict(self, X, "decision_function")
         X = self._validate_for_predict(X, "decision_function")
         z = self._forward_logits(X)
         xp, _ = get_namespace(z)
@@ -773,6 +777,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted labels.
         """
+        if _dask.is_dask_collection(X):  # lazily, one chunk at a time
+            return _dask.predict(self, X, "predict")
         X = self._validate_for_predict(X, "predict")
         z = self._forward_logits(X)
         xp, _, device = get_namespace_and_device(z)
@@ -799,6 +805,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
+        if _dask.is_dask_collection(X):  # lazily, one chunk at a time
+            return _dask.predict(self, X, "predict_log_proba")
         X = self._validate_for_predict(X, "predict_log_proba")
         z = self._forward_logits(X)
         xp, _ = get_namespace(z)
@@ -840,6 +848,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Probabilities, columns in the order of ``classes_``. For
             multilabel targets, the probability of each label.
         """
+        if _dask.is_dask_collection(X):  # lazily, one chunk at a time
+            return _dask.predict(self, X, "predict_proba")
         X = self._validate_for_predict(X, "predict_proba")
         # from the logits directly: exp(log_proba) would lose the sum to one
         # where large logits make log_proba inexact (float32)

@@ -182,6 +182,22 @@ def validation_mask(X, Y, weights, fraction, seed):
     what k copies of the row would. Rows of zero weight stay in training,
     where they count for nothing.
     """
+    u = row_hashes(X, Y, seed)
+    u[weights == 0] = np.inf
+    mask = u < fraction
+    if not mask.any():
+        mask = u == u.min()
+    if not weights[~mask].sum() > 0:
+        raise ValueError(
+            "early_stopping needs at least 2 distinct rows of positive "
+            "weight, to hold some out for validation; set "
+            "early_stopping=False."
+        )
+    return mask
+
+
+def row_hashes(X, Y, seed):
+    """Each row's seeded hash of its content, uniform in [0, 1), (n_rows,)."""
     key = int(seed).to_bytes(8, "little")
     X = X.tocsr() if sp.issparse(X) else np.asarray(X)
     Y = np.ascontiguousarray(Y)
@@ -200,14 +216,4 @@ def validation_mask(X, Y, weights, fraction, seed):
         h.update(value.astype(np.float64).tobytes())
         h.update(Y[i].tobytes())
         u[i] = int.from_bytes(h.digest(), "little") / 2.0**64
-    u[weights == 0] = np.inf
-    mask = u < fraction
-    if not mask.any():
-        mask = u == u.min()
-    if not weights[~mask].sum() > 0:
-        raise ValueError(
-            "early_stopping needs at least 2 distinct rows of positive "
-            "weight, to hold some out for validation; set "
-            "early_stopping=False."
-        )
-    return mask
+    return u
