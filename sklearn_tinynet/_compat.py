@@ -11,13 +11,19 @@ from sklearn.utils._array_api import (
     get_namespace_and_device,
 )
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    _check_sample_weight,
+)
 
 __all__ = [
     "STANDARD_SCALER_TYPE",
     "CallbackSupportMixin",
     "Interval",
     "StrOptions",
+    "check_feature_names",
+    "check_n_features",
     "check_sample_weight",
     "check_same_namespace",
     "copy",
@@ -31,6 +37,8 @@ __all__ = [
 
 fit_context = _fit_context
 check_sample_weight = _check_sample_weight
+check_feature_names = _check_feature_names
+check_n_features = _check_n_features
 is_numpy_namespace = _is_numpy_namespace
 
 # skops names a type by the module that defines it, which is private

@@ -22,15 +22,13 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
-    _check_feature_names,
-    _check_n_features,
     check_array,
     check_consistent_length,
     check_is_fitted,
 )
 
 from . import _data, _engine, _network, _training
-from ._compat import check_sample_weight
+from ._compat import check_feature_names, check_n_features, check_sample_weight
 
 
 def is_dask_collection(X):
@@ -345,7 +343,9 @@ class DaskEngine:
         total = sum(losses)
         if self.alpha:
             coefs, _ = self.layout.views(theta)
-            total += _engine.LocalEngine._add_l2_penalty(self, coefs)
+            total += _engine.add_l2_penalty(
+                self.grad, coefs, self.alpha, self.layout, np
+            )
         return total, self.grad
 
 
@@ -380,14 +380,14 @@ def _targets(X, y):
 
 def _prepared_parts(estimator, client, X, y, sample_weight, first_call):
     """Futures of (X, targets, weights) per chunk, and the output layer."""
-    _check_feature_names(estimator, _meta(X), reset=first_call)
+    check_feature_names(estimator, _meta(X), reset=first_call)
     X = as_row_chunks(X)
     if X.shape[0] < 1:
         raise ValueError(
             f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of "
             f"1 is required by {type(estimator).__name__}."
         )
-    _check_n_features(estimator, X, reset=first_call)
+    check_n_features(estimator, X, reset=first_call)
     y = _targets(X, y)
     w = [None] * len(X.chunks[0])
     if sample_weight is not None:
@@ -552,9 +552,9 @@ def _predict_block(X, estimator, method):
 def predict(estimator, X, method):
     """``estimator.method(X)`` as a lazy dask array, one task per chunk of X."""
     check_is_fitted(estimator)
-    _check_feature_names(estimator, _meta(X), reset=False)
+    check_feature_names(estimator, _meta(X), reset=False)
     X = as_row_chunks(X, lengths=False)
-    _check_n_features(estimator, X, reset=False)
+    check_n_features(estimator, X, reset=False)
     n_columns = len(estimator.classes_)
     if method == "predict":
         dtype = estimator.classes_.dtype

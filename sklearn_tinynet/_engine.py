@@ -152,6 +152,16 @@ def target_block(targets, rows, n_outputs, dtype, xp=np):
     return xp.astype(block, dtype)
 
 
+def add_l2_penalty(grad, coefs, alpha, layout, xp):
+    """alpha/2 * sum ||W||**2; its gradient alpha * W is added to ``grad``."""
+    penalty = 0.0
+    coef_grads, _ = layout.views(grad, xp)
+    for W, W_grad in zip(coefs, coef_grads):
+        penalty += 0.5 * alpha * float(xp.sum(W * W))
+        W_grad += alpha * W
+    return penalty
+
+
 class LocalEngine:
     """``theta -> (loss, grad)`` over the rows of X, on this machine's threads.
 
@@ -258,17 +268,8 @@ class LocalEngine:
             grads = self.layout.views(self.grad, self.xp)
             total = self._add_blocks(coefs, intercepts, self.starts, *grads)
         if self.alpha:
-            total += self._add_l2_penalty(coefs)
+            total += add_l2_penalty(self.grad, coefs, self.alpha, self.layout, self.xp)
         return total, self.grad
-
-    def _add_l2_penalty(self, coefs):
-        """alpha/2 * sum ||W||**2, its gradient alpha * W added to the gradient."""
-        penalty = 0.0
-        coef_grads, _ = self.layout.views(self.grad, self.xp)
-        for W, W_grad in zip(coefs, coef_grads):
-            penalty += 0.5 * self.alpha * float(self.xp.sum(W * W))
-            W_grad += self.alpha * W
-        return penalty
 
     def _add_blocks(self, coefs, intercepts, starts, coef_grads, intercept_grads):
         """Summed loss of the blocks at ``starts``, in order; gradients added."""
