@@ -684,6 +684,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             nesterov=self.nesterovs_momentum,
             verbose=self.verbose,
             warn_at_max_iter=not incremental,
+            warn_once=incremental,
         )
 
     def _previous_history(self, first_call, incremental):
@@ -702,6 +703,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             n_iter_before=self.n_iter_,
             rows_seen=self.t_,
             velocity=None if velocity is None else velocity * 1,  # a copy
+            warned_divergence=incremental
+            and getattr(self, "_warned_divergence", False),
         )
 
     def _commit(self, attributes, history, n_rows_seen):
@@ -714,6 +717,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             t_=history.rows_seen
             + (history.n_iter - history.n_iter_before) * n_rows_seen,
             _velocity=history.velocity,
+            _warned_divergence=history.warned_divergence,
             validation_loss_curve_=history.validation_loss_curve,
             best_validation_loss_=history.best_validation_loss,
         )

@@ -24,6 +24,7 @@ class Settings:
     nesterov: bool = True  # gd
     verbose: bool = False
     warn_at_max_iter: bool = True  # False for partial_fit's single update
+    warn_once: bool = False  # partial_fit: divergence warned once per run of calls
 
 
 @dataclass
@@ -38,6 +39,7 @@ class History:
     n_iter_before: int = 0  # iterations of the calls continued
     rows_seen: int = 0  # rows times iterations, in the calls continued
     velocity: object = None  # gd's momentum, carried across partial_fit calls
+    warned_divergence: bool = False  # in the partial_fit calls continued
 
 
 class NoImprovementStopper:
@@ -187,7 +189,10 @@ class _Recorder:
             kept = self._lowest_loss_weights()
         if diverged:
             self.history.velocity = None  # the momentum of the diverging steps
-            _warn(self._divergence_message(final_loss, kept))
+            if not (self.settings.warn_once and self.history.warned_divergence):
+                _warn(self._divergence_message(final_loss, kept))
+            # a fit warns each time; a run of partial_fit calls once
+            self.history.warned_divergence = self.settings.warn_once
         elif at_max_iter and self.settings.warn_at_max_iter and self.settings.tol:
             # tol=0 asks for exactly max_iter iterations
             _warn(
@@ -199,32 +204,41 @@ class _Recorder:
         if self.start_loss is None:
             return "the starting weights, whose loss was not finite either"
         if self.lowest_loss == self.start_loss:
-            return f"the starting weights (loss {self.start_loss:.6g})"
-        return f"the weights with the lowest training loss ({self.lowest_loss:.6g})"
+            return "the starting weights"
+        return "the weights with the lowest training loss"
 
     def _divergence_message(self, final_loss, kept):
-        n_iter = self.history.n_iter - self.history.n_iter_before
-        iterations = f"{n_iter} iteration{'s' * (n_iter != 1)}"
+        # No figures in the text: Python shows a warning once per line of
+        # code and text, so a loop of partial_fit calls warns once.
         advice = "scale the features"
         if self.settings.solver == "gd":
             advice = (
                 f"lower learning_rate_init (now {self.settings.learning_rate}) "
                 f"or {advice}"
             )
+        if self.start_loss is None:
+            advice = (
+                "check init, and alpha, which is divided by the sum of the "
+                f"sample weights; {advice}"
+            )
         if self.not_finite:
             what = "the loss or its gradient became infinite or NaN"
         elif not math.isfinite(final_loss):
-            what = f"the loss became {final_loss}"
+            what = "the loss became infinite or NaN"
         else:
-            what = f"the loss rose from {self.start_loss:.6g} to {final_loss:.6g}"
-        return f"Training diverged: in {iterations} {what}. Kept {kept}; {advice}."
+            what = "the loss rose above its starting value"
+        return (
+            f"Training diverged: {what}. Kept {kept} (the losses are in "
+            f"loss_curve_); {advice}."
+        )
 
 
 def _warn(message):
     """A ConvergenceWarning attributed to the caller's line.
 
-    That is the first frame outside this package and scikit-learn (whose fit
-    decorators, pipelines and meta-estimators add frames of their own).
+    That is the first frame outside this package, scikit-learn and joblib
+    (whose fit decorators, pipelines and meta-estimators add frames of their
+    own).
     """
     frame, stacklevel = sys._getframe(1), 2
     while frame is not None and _is_internal(frame):
@@ -234,7 +248,8 @@ def _warn(message):
 
 def _is_internal(frame):
     module = frame.f_globals.get("__name__", "")
-    return module.partition(".")[0] in ("sklearn_tinynet", "sklearn")
+    # joblib runs the fits of scikit-learn's meta-estimators
+    return module.partition(".")[0] in ("sklearn_tinynet", "sklearn", "joblib")
 
 
 def train(f, theta, settings, xp, *, validation_loss, callbacks, history):

@@ -1,6 +1,7 @@
 """The fit loop: stopping rules, weight errors, momentum updates, n_jobs."""
 
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -348,8 +349,8 @@ GD = dict(solver="gd", momentum=0.0, tol=0.0, alpha=0.0, random_state=0)
 def test_divergence_keeps_the_lowest_loss_weights_and_says_so():
     clf = TinyNetClassifier((3,), learning_rate_init=20.0, max_iter=6, **GD)
     message = (
-        r"Training diverged: in 6 iterations the loss rose from 0.764887 to "
-        r"1.07681. Kept the weights with the lowest training loss \(0.5966\); "
+        r"Training diverged: the loss rose above its starting value. Kept the "
+        r"weights with the lowest training loss \(the losses are in loss_curve_\); "
         r"lower learning_rate_init \(now 20.0\) or scale the features.$"
     )
     with pytest.warns(ConvergenceWarning, match=message):
@@ -428,8 +429,8 @@ def test_a_refit_without_early_stopping_clears_the_validation_curve():
 def test_a_single_diverging_update_is_not_returned():
     clf = TinyNetClassifier((3,), learning_rate_init=1e4, max_iter=1, **GD)
     message = (
-        r"Training diverged: in 1 iteration the loss rose from 0.764887 to \S+\. "
-        r"Kept the starting weights \(loss 0.764887\); lower learning_rate_init"
+        r"Training diverged: the loss rose above its starting value. Kept the "
+        r"starting weights \(the losses are in loss_curve_\); lower learning_rate_init"
     )
     with pytest.warns(ConvergenceWarning, match=message):
         clf.fit(X_SMALL, y_small)
@@ -445,9 +446,10 @@ def test_a_single_diverging_update_is_not_returned():
 def test_partial_fit_never_returns_a_diverging_update(momentum):
     params = {**GD, "momentum": momentum}
     clf = TinyNetClassifier((3,), learning_rate_init=1e6, **params)
+    with pytest.warns(ConvergenceWarning, match="Kept the starting weights"):
+        clf.partial_fit(X_SMALL, y_small, classes=[0, 1])
     for _ in range(3):
-        with pytest.warns(ConvergenceWarning, match="Kept the starting weights"):
-            clf.partial_fit(X_SMALL, y_small, classes=[0, 1])
+        clf.partial_fit(X_SMALL, y_small)  # warned once already
         proba = clf.predict_proba(X_SMALL)
         assert np.isfinite(proba).all()
         assert binary_log_loss(clf, X_SMALL, y_small) == pytest.approx(
@@ -510,6 +512,28 @@ def test_warnings_from_a_pipeline_point_at_the_callers_line():
 
     pipe = make_pipeline(TinyNetClassifier((3,), max_iter=2, random_state=0))
     assert warning_filename(pipe.fit, X_SMALL, y_small) == __file__
+
+
+def test_warnings_from_cross_validation_point_at_the_callers_line():
+    from sklearn.model_selection import cross_val_score
+
+    clf = TinyNetClassifier((3,), max_iter=2, random_state=0)
+    with pytest.warns(ConvergenceWarning) as caught:
+        cross_val_score(clf, X_SMALL, y_small, cv=2)
+    assert [w.filename for w in caught] == [__file__, __file__]
+
+
+def test_a_loop_of_diverging_partial_fit_calls_warns_once_until_the_next_fit():
+    clf = TinyNetClassifier((3,), learning_rate_init=1e4, **GD)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            clf.partial_fit(X_SMALL, y_small, classes=[0, 1])
+        assert [w.category for w in caught] == [ConvergenceWarning]
+        assert np.isfinite(clf.predict_proba(X_SMALL)).all()
+        clf.set_params(max_iter=1).fit(X_SMALL, y_small)
+        clf.partial_fit(X_SMALL, y_small)
+    assert [w.category for w in caught] == [ConvergenceWarning] * 3
 
 
 # --- n_jobs ------------------------------------------------------------------
