@@ -1,6 +1,7 @@
 """TinyNetClassifier: a sigmoid network trained by full-batch backpropagation."""
 
 import functools
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -502,6 +503,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 "classes must be passed on the first call to partial_fit: "
                 "give every label y may hold, e.g. classes=np.unique(y_all)."
             )
+        if multilabel and incremental and classes is not None:
+            _data.check_multilabel_classes(to_numpy(classes), y.shape[1])
         given = to_numpy(classes) if incremental and not multilabel else None
         classes_ = _data.find_classes(y, y_type, given)
         n_outputs = 1 if len(classes_) == 2 and not multilabel else len(classes_)
@@ -533,6 +536,8 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     "False, or a new estimator for partial_fit)."
                 )
         if self._multilabel or y_type == "multilabel-indicator":
+            if incremental and classes is not None:
+                _data.check_multilabel_classes(to_numpy(classes), len(self.classes_))
             return  # encode_targets checks the kind of target and its width
         if incremental and classes is not None:
             given = unique_labels(to_numpy(classes))
@@ -660,7 +665,16 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         total_weight = float(weights.sum())
         alpha = 0.0
         if weight_exponent is not None:
-            alpha = self.alpha / _data.unscaled(total_weight, weight_exponent)
+            # alpha / (total_weight * 2**e), exactly, as (alpha / total_weight) * 2**-e
+            alpha = _data.unscaled(self.alpha / total_weight, -weight_exponent)
+            if not math.isfinite(alpha):
+                raise ValueError(
+                    f"alpha={self.alpha} divided by the sum of the sample (times "
+                    "class) weights overflows: the weights sum to about "
+                    f"2**{math.frexp(total_weight)[1] + weight_exponent}. The loss "
+                    "does not depend on the weights' scale: multiply them by a "
+                    "large number, or set alpha=0."
+                )
         return _engine.LocalEngine(
             net,
             layout,
@@ -728,7 +742,18 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """The output layer's logits z of validated X, (n_samples, n_outputs)."""
         xp, _ = get_namespace(X)
         net = _network.Network(self.activation, self.out_activation_, self.loss)
-        return net.forward(self.coefs_, self.intercepts_, X, xp)[-1]
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = net.forward(self.coefs_, self.intercepts_, X, xp)[-1]
+        finite = to_numpy(xp.all(xp.isfinite(z), axis=1))
+        if not finite.all():
+            rows = np.flatnonzero(~finite)
+            raise ValueError(
+                f"X is too large for the fitted network: the outputs of {rows.size}"
+                f" row(s) overflow (the first is row {rows[0]}). Transform X as "
+                "the training data were (e.g. a Pipeline with StandardScaler), "
+                "or clip its extreme values."
+            )
+        return z
 
     @property
     def _first_coefs(self):

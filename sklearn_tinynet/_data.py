@@ -60,6 +60,13 @@ def encode_targets(y, y_type, classes, multilabel):
                 f"y has {y.shape[1]} labels but the model was fitted on "
                 f"{len(classes)}; fit a new model instead."
             )
+        values = np.unique(y)
+        if not np.isin(values, [0, 1]).all():
+            raise ValueError(
+                "A multilabel y must be a 0/1 indicator matrix, but it holds "
+                f"{values.tolist()}. Convert it first, e.g. (y == 1).astype(int) "
+                "for -1/+1 labels."
+            )
         return y
     unknown = np.setdiff1d(np.unique(y), classes)
     if unknown.size:
@@ -69,6 +76,16 @@ def encode_targets(y, y_type, classes, multilabel):
             "first call to partial_fit, or fit a new model (warm_start=False)."
         )
     return np.searchsorted(classes, y)
+
+
+def check_multilabel_classes(classes, n_labels):
+    """``classes`` of partial_fit for a multilabel y: None or its column indices."""
+    if classes is not None and not np.array_equal(classes, np.arange(n_labels)):
+        raise ValueError(
+            f"For a multilabel y, classes_ are its column indices "
+            f"{list(range(n_labels))}, but classes={list(classes)}; pass "
+            "classes=None, or those indices."
+        )
 
 
 def scaled_by_power_of_two(weights):

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification
 
 from sklearn_tinynet import TinyNetClassifier
 
@@ -234,3 +236,16 @@ def test_alpha_is_divided_by_the_summed_weight_at_any_scale():
         clf.fit(X, y, sample_weight=np.full(6, scale))
         for W, W_unit in zip(clf.coefs_, unit.coefs_):
             np.testing.assert_array_equal(W, W_unit)
+
+
+def test_alpha_over_weights_that_sum_below_the_float_range_is_refused():
+    X, y = make_classification(n_samples=40, n_features=4, random_state=0)
+    tiny = np.full(len(y), 1e-200)
+    clf = TinyNetClassifier((3,), alpha=0.5, class_weight={0: 1e-200, 1: 1e-200})
+    with pytest.raises(ValueError, match=r"alpha=0.5 divided by the sum.*alpha=0"):
+        clf.fit(X, y, sample_weight=tiny)
+    assert not hasattr(clf, "coefs_")
+    unit = TinyNetClassifier((3,), alpha=0.0, random_state=0).fit(X, y)
+    scaled = clone(unit).set_params(class_weight={0: 1e-200, 1: 1e-200})
+    scaled.fit(X, y, sample_weight=tiny)
+    np.testing.assert_allclose(scaled.coefs_[0], unit.coefs_[0], rtol=1e-9)

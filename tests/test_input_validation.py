@@ -156,3 +156,56 @@ def test_multiclass_multioutput_y_is_refused_by_fit_and_partial_fit():
     clf.partial_fit(X, y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match=message):
         clf.partial_fit(X, Y)
+
+
+# --- multilabel targets ---------------------------------------------------------
+
+Y_MULTI = np.eye(3, dtype=int)[y]
+
+
+@pytest.mark.parametrize("low, high", [(-1, 1), (0, 2), (5, 7)])
+def test_multilabel_y_must_be_a_0_1_indicator_matrix(low, high):
+    Y = np.where(Y_MULTI == 1, high, low)
+    with pytest.raises(ValueError, match=r"must be a 0/1 indicator matrix.*\(y == 1\)"):
+        TinyNetClassifier((4,)).fit(X, Y)
+    with pytest.raises(ValueError, match="0/1 indicator matrix"):
+        TinyNetClassifier((4,), solver="gd").partial_fit(X, Y)
+
+
+def test_partial_fit_multilabel_classes_are_the_column_indices():
+    clf = TinyNetClassifier((4,), solver="gd", random_state=0)
+    with pytest.raises(
+        ValueError, match=r"classes_ are its column indices \[0, 1, 2\]"
+    ):
+        clf.partial_fit(X, Y_MULTI, classes=["a", "b"])
+    assert not hasattr(clf, "coefs_")
+    clf.partial_fit(X, Y_MULTI, classes=[0, 1, 2]).partial_fit(X, Y_MULTI)
+    coefs = [W.copy() for W in clf.coefs_]
+    with pytest.raises(ValueError, match="column indices"):
+        clf.partial_fit(X, Y_MULTI, classes=[5, 6, 7])
+    for W, W_before in zip(clf.coefs_, coefs):
+        np.testing.assert_array_equal(W, W_before)
+
+
+# --- predictions of inputs that overflow the network ------------------------------
+
+
+@pytest.mark.parametrize("activation", ["relu", "identity"])
+@pytest.mark.parametrize("target", ["multiclass", "multilabel"])
+def test_inputs_that_overflow_the_network_raise_instead_of_nan(activation, target):
+    clf = TinyNetClassifier((8,), activation=activation, max_iter=5, tol=0.0)
+    clf.fit(X, Y_MULTI if target == "multilabel" else y)
+    # rows whose hidden units overflow to inf, and then the logits to inf - inf
+    clf.coefs_[0] = np.abs(clf.coefs_[0]) + 1.0
+    huge = np.full((3, X.shape[1]), 1e308)
+    huge[0] = X[0]
+    huge[1] *= -1 if activation == "identity" else 1
+    for method in [
+        "predict",
+        "predict_proba",
+        "predict_log_proba",
+        "decision_function",
+    ]:
+        with pytest.raises(ValueError, match=r"outputs of 2 row\(s\) overflow.*row 1"):
+            getattr(clf, method)(huge)
+    assert np.isfinite(clf.predict_proba(huge[:1])).all()
