@@ -8,6 +8,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
@@ -40,16 +41,26 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _require_extra():
-    """pandas and skops.io, or a CommandError naming the ``cli`` extra."""
-    try:
-        import pandas as pd
-        import skops.io as sio
-    except ImportError as error:
+    """pandas, or a CommandError naming the ``cli`` extra if it or skops is absent.
+
+    skops is only looked for here: importing ``skops.io`` imports every
+    scikit-learn estimator (hundreds of MB), so fit does it after training.
+    """
+    absent = [name for name in ("pandas", "skops") if find_spec(name) is None]
+    if absent:
         raise CommandError(
-            f"the command line needs pandas and skops ({error.name} is missing): "
-            f"{INSTALL}"
-        ) from None
-    return pd, sio
+            f"the command line needs pandas and skops ({', '.join(absent)} "
+            f"missing): {INSTALL}"
+        )
+    import pandas as pd
+
+    return pd
+
+
+def _skops_io():
+    import skops.io
+
+    return skops.io
 
 
 # ---------------------------------------------------------------- arguments
@@ -205,21 +216,22 @@ def read_header(pd, path, encoding):
     return names
 
 
-def read_table(pd, path, encoding, features, target=None):
-    """The feature columns as float32 and the target as strings, by name.
+def read_table(pd, path, encoding, header, features):
+    """Every column of the file by name: ``features`` as float32, others as str.
 
     Row ``i`` of the frame is line ``i + 2`` of the file. Cells in ``MISSING``
-    are NaN; numbers beyond the float32 range are +-inf.
+    are NaN; numbers beyond the float32 range are +-inf. A row with more
+    fields than the header is refused (pandas would read a first column of
+    such a file as its index, and ``usecols`` would drop the extra fields).
     """
-    dtype = dict.fromkeys(features, np.float32)
-    if target is not None:
-        dtype[target] = str
+    dtype = dict.fromkeys(header, str) | dict.fromkeys(features, np.float32)
     try:
-        with np.errstate(over="ignore", invalid="ignore"):  # 1e400 -> inf
+        with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
             return pd.read_csv(
                 path,
-                usecols=list(dtype),
                 dtype=dtype,
+                index_col=False,
                 keep_default_na=False,
                 na_values=dict.fromkeys(features, MISSING),
                 skip_blank_lines=False,
@@ -227,6 +239,10 @@ def read_table(pd, path, encoding, features, target=None):
             )
     except UnicodeDecodeError as error:
         raise _decode_error(path, encoding, error) from None
+    except pd.errors.ParserWarning:  # the first data row is too long
+        raise CommandError(
+            f"{path}: line {FIRST_DATA_LINE} has more fields than the header"
+        ) from None
     except pd.errors.ParserError as error:
         raise CommandError(f"{path}: {' '.join(str(error).split())}") from None
     except ValueError as error:  # a cell that is not a number
@@ -278,20 +294,23 @@ def _first_line(frame, masks):
     return name, int(frame.index[first[name]]) + FIRST_DATA_LINE
 
 
-def check_values(frame, features, path, target=None, missing="error"):
-    """Refuse (or drop, ``missing="drop"``) missing cells; refuse infinities."""
+def check_values(frame, features, path, target=None, missing=None):
+    """Refuse (or drop, ``missing="drop"``) missing cells; refuse infinities.
+
+    ``missing=None``: no ``--missing`` option to suggest (predict).
+    """
     masks = {name: np.isnan(frame[name].to_numpy()) for name in features}
     if target is not None:
         labels = frame[target]
         blank = [v for v in labels.unique() if not isinstance(v, str) or not v.strip()]
         masks[target] = labels.isin(blank).to_numpy() | labels.isna().to_numpy()
     found = _first_line(frame, masks)
-    if found is not None and missing == "error":
+    if found is not None and missing != "drop":
         name, line = found
         what = "label" if name == target else "value"
+        fix = "or skip such rows with --missing drop" if missing else "or drop the row"
         raise CommandError(
-            f"{path}, line {line}, column {name!r}: missing {what}; fill it in, or "
-            "skip such rows with --missing drop (fit only)"
+            f"{path}, line {line}, column {name!r}: missing {what}; fill it in, {fix}"
         )
     if found is not None:
         keep = ~np.logical_or.reduce(list(masks.values()))
@@ -376,7 +395,7 @@ def _load_training_data(pd, args, path):
     features = [name for name in header if name != args.target]
     if not features:
         raise CommandError(f"{path}: no feature columns besides {args.target!r}")
-    frame = read_table(pd, path, args.encoding, features, args.target)
+    frame = read_table(pd, path, args.encoding, header, features)
     if frame.empty:
         raise CommandError(f"{path} has no data rows under its header")
     frame = check_values(frame, features, path, args.target, args.missing)
@@ -386,12 +405,12 @@ def _load_training_data(pd, args, path):
 
 def fit_command(args):
     """Cross-validate on a CSV file; with --save, refit on all rows and save."""
-    pd, sio = _require_extra()
+    pd = _require_extra()
     path = _input_file(args.data)
     save = args.save and _output_file(args.save, "--save", [path])
     X, y = _load_training_data(pd, args, path)
     counts = _check_folds(y, args.cv, path)
-    y = y.to_numpy(dtype=object)
+    y = np.asarray(y.astype("category"))  # (n_samples,), one str object per class
     model = _pipeline(args.hidden, args.max_iter, args.random_state)
     folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
     print(
@@ -416,8 +435,11 @@ def fit_command(args):
     print(f"mean {np.mean(scores):.4f} ± {np.std(scores):.4f}")
     if save:
         _fit_quietly(model, X, y, notes)
+        n_rows = len(y)
+        del X, y  # freed before skops.io imports all of scikit-learn
+        sio = _skops_io()
         _write_replacing(save, lambda file: sio.dump(model, file))
-        print(f"saved the model refitted on all {len(y)} rows to {save}")
+        print(f"saved the model refitted on all {n_rows} rows to {save}")
     for message, count in notes.items():
         print(f"warning: {count} fit(s): {message}", file=sys.stderr)
     return 0
@@ -480,13 +502,7 @@ def _load_prediction_data(pd, args, path, features):
             f"{path}: no column {', '.join(map(repr, absent))}, which the model "
             f"was fitted on; the columns are {', '.join(map(repr, header))}"
         )
-    extra = [name for name in header if name not in features]
-    if extra:
-        print(
-            f"ignoring columns the model does not use: {', '.join(map(repr, extra))}",
-            file=sys.stderr,
-        )
-    frame = read_table(pd, path, args.encoding, features)
+    frame = read_table(pd, path, args.encoding, header, features)
     if frame.empty:
         raise CommandError(f"{path} has no data rows under its header")
     return check_values(frame, features, path)[features]  # the model's order
@@ -494,12 +510,15 @@ def _load_prediction_data(pd, args, path, features):
 
 def predict_command(args):
     """Predict one label per row of a CSV file with a model from fit --save."""
-    pd, sio = _require_extra()
+    pd, sio = _require_extra(), _skops_io()
     model_path, path = _input_file(args.model), _input_file(args.data)
     out = args.out and _output_file(args.out, "--out", [model_path, path])
     model = load_model(sio, model_path)
     X = _load_prediction_data(pd, args, path, list(model.feature_names_in_))
     table = pd.DataFrame({"prediction": model.predict(X)})
+    extra = [name for name in read_header(pd, path, args.encoding) if name not in X]
+    if extra:
+        print(f"ignored columns {', '.join(map(repr, extra))}", file=sys.stderr)
     if not out:
         table.to_csv(sys.stdout, index=False)
         return 0
