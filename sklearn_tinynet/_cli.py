@@ -96,14 +96,14 @@ def _integer_at_least(lowest, meaning):
 
 
 def encoding(name):
-    """A codec name Python knows; plain UTF-8 also skips a byte-order mark."""
+    """A codec name Python knows (pandas skips a UTF-8 byte-order mark itself)."""
     try:
-        codec = codecs.lookup(name).name
+        codecs.lookup(name)
     except LookupError:
         raise argparse.ArgumentTypeError(
             f"unknown encoding {name!r}; try utf-8, latin-1 or cp1252"
         ) from None
-    return "utf-8-sig" if codec == "utf-8" else name
+    return name
 
 
 # -------------------------------------------------------------------- paths
@@ -124,9 +124,7 @@ def _output_file(path, option, inputs):
     """
     path = Path(path)
     for other in inputs:
-        if path.resolve() == other.resolve() or (
-            path.exists() and os.path.samefile(path, other)
-        ):
+        if path.exists() and os.path.samefile(path, other):  # links too
             raise CommandError(
                 f"{option} {path} is the input file {other}; give another file name"
             )
@@ -174,7 +172,7 @@ def _write_replacing(path, write):
 
 def _decode_error(path, name, error):
     return CommandError(
-        f"{path} is not {name.replace('-sig', '')} text ({error.reason}, byte "
+        f"{path} is not {name} text ({error.reason}, byte "
         f"{error.object[error.start : error.start + 1]!r}); give the file's "
         "encoding with --encoding, e.g. --encoding latin-1"
     )
