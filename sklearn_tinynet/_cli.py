@@ -361,9 +361,8 @@ def _fit_quietly(model, X, y, notes):
     return model
 
 
-def _check_folds(y, cv, path):
+def _check_folds(counts, cv, path):
     """Every class needs a row in each of the ``cv`` test folds."""
-    counts = y.value_counts()
     if len(counts) < 2:
         raise CommandError(
             f"{path}: the target holds only one class ({counts.index[0]!r}); "
@@ -397,8 +396,13 @@ def _load_training_data(pd, args, path):
     if frame.empty:
         raise CommandError(f"{path} has no data rows under its header")
     frame = check_values(frame, features, path, args.target, args.missing)
-    y = frame.pop(args.target)  # frame keeps the features, in file order
-    return frame, y
+    labels = frame.pop(args.target).astype("category")
+    classes = np.asarray(labels.cat.categories, dtype=object)
+    y = classes[labels.cat.codes.to_numpy()]  # (n_samples,), one str per class
+    # one float32 block: slicing and StandardScaler then copy it once, not per column
+    X = pd.DataFrame(frame.to_numpy(dtype=np.float32), columns=features)
+    X.index = frame.index
+    return X, y
 
 
 def fit_command(args):
@@ -407,8 +411,7 @@ def fit_command(args):
     path = _input_file(args.data)
     save = args.save and _output_file(args.save, "--save", [path])
     X, y = _load_training_data(pd, args, path)
-    counts = _check_folds(y, args.cv, path)
-    y = np.asarray(y.astype("category"))  # (n_samples,), one str object per class
+    counts = _check_folds(pd.Series(y).value_counts(), args.cv, path)
     model = _pipeline(args.hidden, args.max_iter, args.random_state)
     folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
     print(
