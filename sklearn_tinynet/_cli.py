@@ -400,9 +400,7 @@ def _load_training_data(pd, args, path):
     classes = np.asarray(labels.cat.categories, dtype=object)
     y = classes[labels.cat.codes.to_numpy()]  # (n_samples,), one str per class
     # one float32 block: slicing and StandardScaler then copy it once, not per column
-    X = pd.DataFrame(frame.to_numpy(dtype=np.float32), columns=features)
-    X.index = frame.index
-    return X, y
+    return pd.DataFrame(frame.to_numpy(dtype=np.float32), columns=features), y
 
 
 def fit_command(args):
@@ -449,19 +447,19 @@ def fit_command(args):
 # ---------------------------------------------------------------- predict
 
 
-def trusted_types(sio):
+def trusted_types(pd, sio):
     """The types skops asks to trust for the pipeline fit --save writes.
 
-    Found by saving a small fitted pipeline of the same structure, so that the
-    set follows skops's own list of types it trusts by default.
+    Found by saving a small pipeline fitted the same way, so that the set
+    follows skops's own list of the types it trusts by default.
     """
-    X = np.array([[0.0], [1.0], [2.0], [3.0]], dtype=np.float32)
+    X = pd.DataFrame({"x": np.arange(4, dtype=np.float32)})
     y = np.array(["a", "b", "a", "b"], dtype=object)
     model = _fit_quietly(_pipeline((2,), 1, 0), X, y, {})
     return set(sio.get_untrusted_types(data=sio.dumps(model)))
 
 
-def load_model(sio, path):
+def load_model(pd, sio, path):
     """The pipeline in ``path``, if it has exactly the structure fit --save writes."""
     try:
         untrusted = set(sio.get_untrusted_types(file=path))
@@ -470,7 +468,7 @@ def load_model(sio, path):
             f"cannot read {path} as a saved model ({type(error).__name__}: "
             f"{error}); give a file written by fit --save"
         ) from None
-    expected = trusted_types(sio)
+    expected = trusted_types(pd, sio)
     if untrusted != expected:
         raise CommandError(
             f"{path} was not written by fit --save: it asks to trust "
@@ -514,7 +512,7 @@ def predict_command(args):
     pd, sio = _require_extra(), _skops_io()
     model_path, path = _input_file(args.model), _input_file(args.data)
     out = args.out and _output_file(args.out, "--out", [model_path, path])
-    model = load_model(sio, model_path)
+    model = load_model(pd, sio, model_path)
     X = _load_prediction_data(pd, args, path, list(model.feature_names_in_))
     table = pd.DataFrame({"prediction": model.predict(X)})
     extra = [name for name in read_header(pd, path, args.encoding) if name not in X]
