@@ -248,10 +248,26 @@ def read_table(pd, path, encoding, header, features):
         if found is None:
             raise CommandError(f"{path}: {error}") from None
         name, line, text = found
+        if _is_infinite(text):  # pandas < 2.1 does not read 1e400 as inf
+            raise _infinite(path, line, name) from None
         raise CommandError(
             f"{path}, line {line}, column {name!r}: {text!r} is not a number; "
             "feature columns must be numeric (encode or drop the column)"
         ) from None
+
+
+def _is_infinite(text):
+    try:
+        return np.isinf(float(text))
+    except ValueError:
+        return False
+
+
+def _infinite(path, line, name):
+    return CommandError(
+        f"{path}, line {line}, column {name!r}: the value is infinite or beyond "
+        "the float32 range (about 3.4e38); fix or remove it"
+    )
 
 
 def _first_non_number(pd, path, encoding, features, chunksize=65536):
@@ -324,11 +340,7 @@ def check_values(frame, features, path, target=None, missing=None):
         frame, {name: np.isinf(frame[name].to_numpy()) for name in features}
     )
     if found is not None:
-        name, line = found
-        raise CommandError(
-            f"{path}, line {line}, column {name!r}: the value is infinite or beyond "
-            "the float32 range (about 3.4e38); fix or remove it"
-        )
+        raise _infinite(path, found[1], found[0])
     return frame
 
 
