@@ -17,6 +17,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -112,7 +113,13 @@ def main():
     print_table(rows, list(rows[0]))
     path = write_json(
         "cli_memory",
-        {"args": vars(args), "csv_MB": size / 1e6, "rows": rows},
+        {
+            "args": vars(args),
+            "pandas": version("pandas"),
+            "skops": version("skops"),
+            "csv_MB": size / 1e6,
+            "rows": rows,
+        },
     )
     print(f"wrote {path}")
 
