@@ -1,207 +1,654 @@
 """The command line for a CSV file: cross-validate, save, predict."""
 
 import argparse
-import csv
+import codecs
+import os
 import sys
+import tempfile
 import time
+import warnings
+from collections import Counter
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ._classifier import TinyNetClassifier
-from ._compat import STANDARD_SCALER_TYPE
+
+PROG = "python -m sklearn_tinynet"
+INSTALL = 'pip install "sklearn-tinynet[cli]"'
+# the pipeline fit --save writes, and the only one predict loads
+STEPS = ("standardscaler", "tinynetclassifier")
+# cells of a feature column read as missing values
+MISSING = ["", "NA", "N/A", "NaN", "nan", "NULL", "null"]
+FIRST_DATA_LINE = 2  # line 1 is the header
 
 
 class CommandError(Exception):
     """A problem with the user's input, reported as one line and exit code 2."""
 
 
-def read_csv(path):
-    """Header and rows of a CSV file, as lists of strings."""
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors raised as a CommandError (one line, no usage)."""
+
+    def error(self, message):
+        raise CommandError(f"{message} (see {self.prog} --help)")
+
+
+def _require_extra():
+    """pandas, or a CommandError naming the ``cli`` extra if it or skops is absent.
+
+    skops is only looked for here: importing ``skops.io`` imports every
+    scikit-learn estimator (hundreds of MB), so fit does it after training.
+    """
+    absent = [name for name in ("pandas", "skops") if find_spec(name) is None]
+    if absent:
+        raise CommandError(
+            f"the command line needs pandas and skops ({', '.join(absent)} "
+            f"missing): {INSTALL}"
+        )
+    import pandas as pd
+
+    return pd
+
+
+def _skops_io():
+    import skops.io
+
+    return skops.io
+
+
+# ---------------------------------------------------------------- arguments
+
+
+def hidden_sizes(text):
+    """``"32,16"`` -> ``(32, 16)``: comma-separated positive integers."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected layer sizes as positive integers separated by commas, "
+            f"such as 32,16; got {text!r}"
+        )
+    return sizes
+
+
+def _integer_at_least(lowest, meaning):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = lowest - 1
+        if value < lowest:
+            raise argparse.ArgumentTypeError(
+                f"{meaning} must be an integer >= {lowest}; got {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def encoding(name):
+    """A codec name Python knows (pandas skips a UTF-8 byte-order mark itself)."""
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise argparse.ArgumentTypeError(
+            f"unknown encoding {name!r}; try utf-8, latin-1 or cp1252"
+        ) from None
+    return name
+
+
+# -------------------------------------------------------------------- paths
+
+
+def _input_file(path):
     path = Path(path)
     if not path.is_file():
         raise CommandError(f"no such file: {path}")
-    with path.open(newline="") as f:
-        rows = list(csv.reader(f))
-    if len(rows) < 2:
-        raise CommandError(f"{path} has no data rows under its header")
-    header, data = rows[0], rows[1:]
-    short = [i + 2 for i, row in enumerate(data) if len(row) != len(header)]
-    if short:
-        raise CommandError(
-            f"{path}: line {short[0]} has a different number of fields than the header"
-        )
-    return header, data
+    return path
 
 
-def numeric_columns(header, data, columns, path):
-    """The named columns as a float array; names a column that is not numeric."""
-    index = [header.index(c) for c in columns]
-    X = np.empty((len(data), len(index)))
-    for j, (name, i) in enumerate(zip(columns, index)):
-        try:
-            X[:, j] = [float(row[i]) for row in data]
-        except ValueError:
-            bad = next(row[i] for row in data if not _is_float(row[i]))
+def _output_file(path, option, inputs):
+    """A path a write can replace, checked before any work is done.
+
+    Refused: any of ``inputs`` (also through a link), a folder, a missing
+    folder, a folder without write permission, and anything but a file.
+    """
+    path = Path(path)
+    for other in inputs:
+        if path.exists() and os.path.samefile(path, other):  # links too
             raise CommandError(
-                f"{path}: feature column {name!r} is not numeric (value {bad!r}); "
-                "encode it as numbers or drop it"
-            ) from None
-    return X
-
-
-def _is_float(text):
+                f"{option} {path} is the input file {other}; give another file name"
+            )
+    if path.is_dir():
+        raise CommandError(f"{option} {path} is a folder; give a file name in it")
+    if path.exists() and not path.is_file():
+        raise CommandError(f"{option} {path} exists and is not a regular file")
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise CommandError(
+            f"{option} {path}: the folder {folder} does not exist; create it first"
+        )
     try:
-        float(text)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
+    except OSError as error:
+        raise CommandError(
+            f"{option} {path}: cannot write in {folder} ({error.strerror})"
+        ) from None
+    os.close(fd)
+    os.remove(probe)
+    return path
+
+
+def _write_replacing(path, write):
+    """``write(file)`` into a temporary file beside ``path``, then rename it.
+
+    ``os.replace`` is atomic within a folder: an interrupted write leaves the
+    old ``path`` (or none), never half a file.
+    """
+    fd, temporary = tempfile.mkstemp(dir=path.resolve().parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            write(file)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's files are private (0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        os.remove(temporary)
+        raise
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _decode_error(path, name, error):
+    return CommandError(
+        f"{path} is not {name} text ({error.reason}, byte "
+        f"{error.object[error.start : error.start + 1]!r}); give the file's "
+        "encoding with --encoding, e.g. --encoding latin-1"
+    )
+
+
+def read_header(pd, path, encoding):
+    """The column names of the first line, exactly as written.
+
+    pandas renames a repeated ``x`` to ``x.1`` and an empty name to
+    ``Unnamed: 2``, so the header is read as a plain row of strings.
+    """
+    try:
+        row = pd.read_csv(
+            path,
+            header=None,
+            nrows=1,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            encoding=encoding,
+        )
+    except UnicodeDecodeError as error:
+        raise _decode_error(path, encoding, error) from None
+    except pd.errors.EmptyDataError:
+        raise CommandError(f"{path} is empty; it needs a header row") from None
+    names = [str(name) for name in row.iloc[0].tolist()]
+    unnamed = [i for i, name in enumerate(names, start=1) if not name.strip()]
+    if unnamed:
+        raise CommandError(
+            f"{path}: column {unnamed[0]} has no name in the header; name it, or "
+            "remove it (an index written by pandas: to_csv(..., index=False))"
+        )
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if repeated:
+        raise CommandError(
+            f"{path}: the header names {', '.join(map(repr, repeated))} more "
+            "than once; columns are matched by name, so rename or remove the copies"
+        )
+    return names
+
+
+def read_table(pd, path, encoding, header, features):
+    """Every column of the file by name: ``features`` as float32, others as str.
+
+    Row ``i`` of the frame is line ``i + 2`` of the file. Cells in ``MISSING``
+    are NaN; numbers beyond the float32 range are +-inf. A row with more
+    fields than the header is refused (pandas would read a first column of
+    such a file as its index, and ``usecols`` would drop the extra fields).
+    """
+    dtype = dict.fromkeys(header, str) | dict.fromkeys(features, np.float32)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                path,
+                dtype=dtype,
+                index_col=False,
+                keep_default_na=False,
+                na_values=dict.fromkeys(features, MISSING),
+                skip_blank_lines=False,
+                encoding=encoding,
+            )
+    except UnicodeDecodeError as error:
+        raise _decode_error(path, encoding, error) from None
+    except pd.errors.ParserWarning:  # the first data row is too long
+        raise CommandError(
+            f"{path}: line {FIRST_DATA_LINE} has more fields than the header"
+        ) from None
+    except pd.errors.ParserError as error:
+        raise CommandError(f"{path}: {' '.join(str(error).split())}") from None
+    except ValueError as error:  # a cell that is not a number
+        found = _first_non_number(pd, path, encoding, features)
+        if found is None:
+            raise CommandError(f"{path}: {error}") from None
+        name, line, text = found
+        if _is_infinite(text):  # pandas < 2.1 does not read 1e400 as inf
+            raise _infinite(path, line, name) from None
+        raise CommandError(
+            f"{path}, line {line}, column {name!r}: {text!r} is not a number; "
+            "feature columns must be numeric (encode or drop the column)"
+        ) from None
+
+
+def _is_infinite(text):
+    try:
+        return np.isinf(float(text))
     except ValueError:
         return False
-    return True
+
+
+def _infinite(path, line, name):
+    return CommandError(
+        f"{path}, line {line}, column {name!r}: the value is infinite or beyond "
+        "the float32 range (about 3.4e38); fix or remove it"
+    )
+
+
+def _first_non_number(pd, path, encoding, features, chunksize=65536):
+    """(column, line, text) of the first cell pandas cannot read as a number."""
+    reader = pd.read_csv(
+        path,
+        usecols=features,
+        dtype=str,
+        keep_default_na=False,
+        skip_blank_lines=False,
+        encoding=encoding,
+        chunksize=chunksize,
+    )
+    with reader as chunks:
+        for chunk in chunks:
+            bad = {}
+            for name in features:
+                text = chunk[name]
+                number = pd.to_numeric(text, errors="coerce")
+                rows = np.flatnonzero(number.isna() & ~text.isin(MISSING))
+                if len(rows):
+                    bad[name] = rows[0]
+            if bad:
+                name = min(bad, key=bad.get)
+                line = int(chunk.index[bad[name]]) + FIRST_DATA_LINE
+                return name, line, chunk[name].iloc[bad[name]]
+    return None
+
+
+def _first_line(frame, masks):
+    """(column, line) of the earliest True among ``{column: row mask}``."""
+    first = {
+        name: np.flatnonzero(mask)[0] for name, mask in masks.items() if mask.any()
+    }
+    if not first:
+        return None
+    name = min(first, key=first.get)
+    return name, int(frame.index[first[name]]) + FIRST_DATA_LINE
+
+
+def check_values(frame, features, path, target=None, missing=None):
+    """Refuse (or drop, ``missing="drop"``) missing cells; refuse infinities.
+
+    ``missing=None``: no ``--missing`` option to suggest (predict).
+    """
+    masks = {name: np.isnan(frame[name].to_numpy()) for name in features}
+    if target is not None:
+        labels = frame[target]
+        blank = [v for v in labels.unique() if not isinstance(v, str) or not v.strip()]
+        masks[target] = labels.isin(blank).to_numpy() | labels.isna().to_numpy()
+    found = _first_line(frame, masks)
+    if found is not None and missing != "drop":
+        name, line = found
+        what = "label" if name == target else "value"
+        fix = "or skip such rows with --missing drop" if missing else "or drop the row"
+        raise CommandError(
+            f"{path}, line {line}, column {name!r}: missing {what}; fill it in, {fix}"
+        )
+    if found is not None:
+        keep = ~np.logical_or.reduce(list(masks.values()))
+        print(
+            f"dropped {len(frame) - keep.sum()} of {len(frame)} rows with a missing "
+            "value or label",
+            file=sys.stderr,
+        )
+        frame = frame.loc[keep]
+        if frame.empty:
+            raise CommandError(f"{path}: every row has a missing value or label")
+    found = _first_line(
+        frame, {name: np.isinf(frame[name].to_numpy()) for name in features}
+    )
+    if found is not None:
+        raise _infinite(path, found[1], found[0])
+    return frame
+
+
+# -------------------------------------------------------------------- fit
+
+
+def _pipeline(hidden, max_iter, random_state):
+    scaler, network = STEPS
+    return Pipeline(
+        [
+            (scaler, StandardScaler()),
+            (
+                network,
+                TinyNetClassifier(hidden, max_iter=max_iter, random_state=random_state),
+            ),
+        ]
+    )
+
+
+def _fit_quietly(model, X, y, notes):
+    """Fit, collecting warnings into ``notes`` ({message: count}) instead."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    for warning in caught:
+        message = str(warning.message)
+        if issubclass(warning.category, ConvergenceWarning):
+            message += " (raise --max-iter)"
+        notes[message] = notes.get(message, 0) + 1
+    return model
+
+
+def _check_folds(counts, cv, path):
+    """Every class needs a row in each of the ``cv`` test folds."""
+    if len(counts) < 2:
+        raise CommandError(
+            f"{path}: the target holds only one class ({counts.index[0]!r}); "
+            "a classifier needs at least two"
+        )
+    label, fewest = counts.index[-1], int(counts.iloc[-1])
+    if fewest < cv:
+        fix = (
+            f"lower --cv to {fewest} or less"
+            if fewest >= 2
+            else "add rows of it or remove it; cross-validation needs two per class"
+        )
+        raise CommandError(
+            f"{path}: class {label!r} has {fewest} row{'s' * (fewest != 1)}, "
+            f"fewer than --cv {cv} folds; {fix}"
+        )
+    return counts
+
+
+def _load_training_data(pd, args, path):
+    header = read_header(pd, path, args.encoding)
+    if args.target not in header:
+        raise CommandError(
+            f"{path}: no column {args.target!r} for --target; the columns are "
+            + ", ".join(map(repr, header))
+        )
+    features = [name for name in header if name != args.target]
+    if not features:
+        raise CommandError(f"{path}: no feature columns besides {args.target!r}")
+    frame = read_table(pd, path, args.encoding, header, features)
+    if frame.empty:
+        raise CommandError(f"{path} has no data rows under its header")
+    frame = check_values(frame, features, path, args.target, args.missing)
+    labels = frame.pop(args.target).astype("category")
+    classes = np.asarray(labels.cat.categories, dtype=object)
+    y = classes[labels.cat.codes.to_numpy()]  # (n_samples,), one str per class
+    # one float32 block: slicing and StandardScaler then copy it once, not per column
+    return pd.DataFrame(frame.to_numpy(dtype=np.float32), columns=features), y
 
 
 def fit_command(args):
-    header, data = read_csv(args.data)
-    if args.target not in header:
-        raise CommandError(
-            f"{args.data}: no column {args.target!r}; columns are {', '.join(header)}"
-        )
-    features = [c for c in header if c != args.target]
-    X = numeric_columns(header, data, features, args.data)
-    y = np.array([row[header.index(args.target)] for row in data])
-    classes, counts = np.unique(y, return_counts=True)
-    if len(classes) < 2:
-        raise CommandError(
-            f"{args.data}: column {args.target!r} holds only one class "
-            f"({classes[0]!r}); a classifier needs at least two"
-        )
-    hidden = (
-        tuple(int(h) for h in args.hidden.split(",") if h) if args.hidden else (32,)
-    )
-    model = make_pipeline(
-        StandardScaler(), TinyNetClassifier(hidden, random_state=args.random_state)
-    )
-    n_folds = min(args.cv, int(counts.min()))
-    if n_folds < 2:
-        raise CommandError(
-            f"{args.data}: class {classes[counts.argmin()]!r} has one row; "
-            "cross-validation needs at least two rows of every class"
-        )
-    folds = StratifiedKFold(n_folds, shuffle=True, random_state=args.random_state)
+    """Cross-validate on a CSV file; with --save, refit on all rows and save."""
+    pd = _require_extra()
+    path = _input_file(args.data)
+    save = args.save and _output_file(args.save, "--save", [path])
+    X, y = _load_training_data(pd, args, path)
+    counts = _check_folds(pd.Series(y).value_counts(), args.cv, path)
+    model = _pipeline(args.hidden, args.max_iter, args.random_state)
+    folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
     print(
-        f"{len(y)} rows, {len(features)} features, {len(classes)} classes; "
-        f"{n_folds}-fold cross-validation",
+        f"{len(y)} rows, {X.shape[1]} features, {len(counts)} classes; "
+        f"{args.cv}-fold cross-validation",
         file=sys.stderr,
     )
-    scores = []
+    notes, scores = {}, []
     print(f"{'fold':>4} {'train':>6} {'test':>6} {'accuracy':>9} {'fit s':>7}")
     for fold, (train, test) in enumerate(folds.split(X, y), start=1):
-        print(f"  fitting fold {fold}/{n_folds} ...", file=sys.stderr, flush=True)
+        print(f"  fitting fold {fold}/{args.cv} ...", file=sys.stderr, flush=True)
         start = time.perf_counter()
-        fitted = clone(model).fit(X[train], y[train])
+        fitted = _fit_quietly(clone(model), X.iloc[train], y[train], notes)
         seconds = time.perf_counter() - start
-        scores.append(fitted.score(X[test], y[test]))
+        scores.append(fitted.score(X.iloc[test], y[test]))
         print(
             f"{fold:>4} {len(train):>6} {len(test):>6} {scores[-1]:>9.4f} "
             f"{seconds:>7.2f}",
             flush=True,
         )
+        del fitted
     print(f"mean {np.mean(scores):.4f} ± {np.std(scores):.4f}")
-    if args.save:
+    if save:
+        _fit_quietly(model, X, y, notes)
+        n_rows = len(y)
+        del X, y  # freed before skops.io imports all of scikit-learn
         sio = _skops_io()
-        model.fit(X, y)
-        model.feature_columns_ = features  # the columns predict reads, in order
-        sio.dump(model, args.save)
-        print(f"saved the model refitted on all {len(y)} rows to {args.save}")
+        _write_replacing(save, lambda file: sio.dump(model, file))
+        print(f"saved the model refitted on all {n_rows} rows to {save}")
+    for message, count in notes.items():
+        print(f"warning: {count} fit(s): {message}", file=sys.stderr)
     return 0
+
+
+# ---------------------------------------------------------------- predict
+
+
+def trusted_types(pd, sio):
+    """The types skops asks to trust for the pipeline fit --save writes.
+
+    Found by saving a small pipeline fitted the same way, so that the set
+    follows skops's own list of the types it trusts by default.
+    """
+    X = pd.DataFrame({"x": np.arange(4, dtype=np.float32)})
+    y = np.array(["a", "b", "a", "b"], dtype=object)
+    model = _fit_quietly(_pipeline((2,), 1, 0), X, y, {})
+    return set(sio.get_untrusted_types(data=sio.dumps(model)))
+
+
+def load_model(pd, sio, path):
+    """The pipeline in ``path``, if it has exactly the structure fit --save writes."""
+    try:
+        untrusted = set(sio.get_untrusted_types(file=path))
+    except Exception as error:  # not a zip file, or not written by skops
+        raise CommandError(
+            f"cannot read {path} as a saved model ({type(error).__name__}: "
+            f"{error}); give a file written by fit --save"
+        ) from None
+    expected = trusted_types(pd, sio)
+    if untrusted != expected:
+        raise CommandError(
+            f"{path} was not written by fit --save: it asks to trust "
+            f"{sorted(untrusted)}, and predict trusts exactly {sorted(expected)}"
+        )
+    model = sio.load(path, trusted=sorted(expected))
+    steps = [(name, type(step)) for name, step in getattr(model, "steps", [])]
+    if type(model) is not Pipeline or steps != list(
+        zip(STEPS, (StandardScaler, TinyNetClassifier))
+    ):
+        found = [f"{name}={kind.__name__}" for name, kind in steps]
+        raise CommandError(
+            f"{path} was not written by fit --save: it holds a "
+            f"{type(model).__name__} {found}, not a Pipeline of "
+            f"{STEPS[0]}=StandardScaler and {STEPS[1]}=TinyNetClassifier"
+        )
+    if not hasattr(model, "feature_names_in_"):
+        raise CommandError(
+            f"{path} holds a pipeline fitted without column names; refit it with "
+            "fit --save"
+        )
+    return model
+
+
+def _load_prediction_data(pd, args, path, features):
+    header = read_header(pd, path, args.encoding)
+    absent = [name for name in features if name not in header]
+    if absent:
+        raise CommandError(
+            f"{path}: no column {', '.join(map(repr, absent))}, which the model "
+            f"was fitted on; the columns are {', '.join(map(repr, header))}"
+        )
+    frame = read_table(pd, path, args.encoding, header, features)
+    if frame.empty:
+        raise CommandError(f"{path} has no data rows under its header")
+    return check_values(frame, features, path)[features]  # the model's order
 
 
 def predict_command(args):
-    sio = _skops_io()
-    if not Path(args.model).is_file():
-        raise CommandError(f"no such file: {args.model}")
-    try:
-        untrusted = sio.get_untrusted_types(file=args.model)
-        model = sio.load(args.model, trusted=_trusted(untrusted))
-    except Exception as error:
-        raise CommandError(
-            f"cannot read {args.model} as a saved model: {error}"
-        ) from None
-    header, data = read_csv(args.data)
-    features = list(getattr(model, "feature_columns_", header))
-    missing = [c for c in features if c not in header]
-    if missing:
-        raise CommandError(f"{args.data}: missing feature columns {missing}")
-    X = numeric_columns(header, data, features, args.data)
-    predictions = model.predict(X)
-    out = open(args.out, "w", newline="") if args.out else sys.stdout
-    try:
-        writer = csv.writer(out)
-        writer.writerow(["prediction"])
-        writer.writerows([p] for p in predictions)
-    finally:
-        if args.out:
-            out.close()
-            print(
-                f"wrote {len(predictions)} predictions to {args.out}", file=sys.stderr
-            )
+    """Predict one label per row of a CSV file with a model from fit --save."""
+    pd, sio = _require_extra(), _skops_io()
+    model_path, path = _input_file(args.model), _input_file(args.data)
+    out = args.out and _output_file(args.out, "--out", [model_path, path])
+    model = load_model(pd, sio, model_path)
+    X = _load_prediction_data(pd, args, path, list(model.feature_names_in_))
+    table = pd.DataFrame({"prediction": model.predict(X)})
+    extra = [name for name in read_header(pd, path, args.encoding) if name not in X]
+    if extra:
+        print(f"ignored columns {', '.join(map(repr, extra))}", file=sys.stderr)
+    if not out:
+        table.to_csv(sys.stdout, index=False)
+        return 0
+    _write_replacing(out, lambda file: table.to_csv(file, index=False))
+    print(f"wrote {len(table)} predictions to {out}", file=sys.stderr)
     return 0
 
 
-def _trusted(untrusted):
-    """Trust only the types the fit command saves; refuse anything else."""
-    allowed = {
-        "sklearn_tinynet.TinyNetClassifier",
-        "sklearn.pipeline.Pipeline",
-        STANDARD_SCALER_TYPE,
-    }
-    unexpected = [t for t in untrusted if t not in allowed]
-    if unexpected:
-        raise CommandError(
-            f"the file holds types this command does not trust: {unexpected}"
-        )
-    return untrusted
+# ------------------------------------------------------------------ parser
 
 
-def _skops_io():
-    try:
-        import skops.io as sio
-    except ImportError:
-        raise CommandError(
-            "saving and loading models needs skops: pip install skops"
-        ) from None
-    return sio
+def _add_common(parser):
+    parser.add_argument(
+        "--encoding",
+        type=encoding,
+        default="utf-8",
+        help="text encoding of the CSV file; a UTF-8 byte-order mark is skipped "
+        "(default: %(default)s)",
+    )
+
+
+def _fit_parser(commands):
+    fit = commands.add_parser(
+        "fit",
+        help="cross-validate StandardScaler + TinyNetClassifier, optionally save",
+        description="Cross-validate a StandardScaler + TinyNetClassifier pipeline "
+        "on a CSV file with a header row; every column but --target is a numeric "
+        "feature. With --save, refit on all rows and save with skops.",
+    )
+    fit.add_argument("data", help="CSV file with a header row")
+    fit.add_argument("--target", required=True, help="the column of class labels")
+    fit.add_argument(
+        "--cv",
+        type=_integer_at_least(2, "the number of folds"),
+        default=5,
+        help="number of stratified cross-validation folds, at least 2 and at "
+        "most the row count of the smallest class (default: %(default)s)",
+    )
+    fit.add_argument(
+        "--hidden",
+        type=hidden_sizes,
+        default=(32,),
+        help="hidden layer sizes, comma-separated, e.g. 32,16 (default: 32)",
+    )
+    fit.add_argument(
+        "--max-iter",
+        type=_integer_at_least(1, "the number of iterations"),
+        default=200,
+        help="iterations of the solver per fit (default: %(default)s)",
+    )
+    fit.add_argument(
+        "--missing",
+        choices=["error", "drop"],
+        default="error",
+        help="what to do with a row holding a missing value or label: stop with "
+        "an error naming it, or drop the row (default: %(default)s)",
+    )
+    fit.add_argument(
+        "--save",
+        metavar="FILE",
+        help="refit on all rows and save the pipeline here with skops, e.g. "
+        "model.skops (default: not saved)",
+    )
+    fit.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="seed of the folds and the initial weights (default: %(default)s)",
+    )
+    _add_common(fit)
+    fit.set_defaults(run=fit_command)
+
+
+def _predict_parser(commands):
+    predict = commands.add_parser(
+        "predict",
+        help="predict with a model saved by fit --save",
+        description="Predict one label per row. The model's feature columns are "
+        "read from the CSV file by name, in any order; other columns are ignored "
+        "(and listed on stderr). Only a pipeline written by fit --save is loaded.",
+    )
+    predict.add_argument("model", help="a .skops file written by fit --save")
+    predict.add_argument("data", help="CSV file with the model's feature columns")
+    predict.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the predictions to this CSV file, one 'prediction' column "
+        "(default: standard output)",
+    )
+    _add_common(predict)
+    predict.set_defaults(run=predict_command)
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="python -m sklearn_tinynet",
+    from . import __version__
+
+    parser = _Parser(
+        prog=PROG,
         description="Without a command: the demo. With one: train on or predict "
-        "for a CSV file with a header row.",
+        "for a CSV file with a header row. Columns are matched by name. Errors "
+        "are one 'error:' line on stderr, with exit code 2. Needs "
+        f'the "cli" extra: {INSTALL}',
     )
-    commands = parser.add_subparsers(dest="command")
-    fit = commands.add_parser("fit", help="cross-validate, then optionally save")
-    fit.add_argument("data", help="CSV file with a header row")
-    fit.add_argument("--target", required=True, help="the column to predict")
-    fit.add_argument("--cv", type=int, default=5, help="folds (default 5)")
-    fit.add_argument("--hidden", default="32", help="hidden sizes, e.g. 32,16")
-    fit.add_argument("--save", help="save the model refitted on all rows (.skops)")
-    fit.add_argument("--random-state", type=int, default=0)
-    fit.set_defaults(run=fit_command)
-    predict = commands.add_parser("predict", help="predict with a saved model")
-    predict.add_argument("model", help="a .skops file saved by the fit command")
-    predict.add_argument("data", help="CSV file with the feature columns")
-    predict.add_argument("--out", help="write predictions here (default: stdout)")
-    predict.set_defaults(run=predict_command)
+    parser.add_argument(
+        "--version", action="version", version=f"sklearn-tinynet {__version__}"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _fit_parser(commands)
+    _predict_parser(commands)
     return parser
 
 
 def main(argv):
-    args = build_parser().parse_args(argv)
+    """Run one command; return its exit code (0, or 2 after an ``error:`` line)."""
     try:
+        args = build_parser().parse_args(argv)
         return args.run(args)
     except CommandError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except SystemExit as exit:  # --help and --version
+        return exit.code

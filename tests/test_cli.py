@@ -1,6 +1,7 @@
 """The command line: python -m sklearn_tinynet fit / predict on CSV files."""
 
 import csv
+import os
 import subprocess
 import sys
 
@@ -8,56 +9,84 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 
+from sklearn_tinynet import __version__
 from sklearn_tinynet.__main__ import main
 
-pytest.importorskip("skops", reason="saving models needs skops")
+pd = pytest.importorskip("pandas", reason="the command line needs pandas")
+sio = pytest.importorskip("skops.io", reason="saving models needs skops")
+
+FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+FAST = ["--hidden", "4", "--max-iter", "60"]
 
 
-def write_csv(path, header, rows):
-    with open(path, "w", newline="") as f:
+def write_csv(path, header, rows, encoding="utf-8"):
+    with open(path, "w", newline="", encoding=encoding) as f:
         writer = csv.writer(f)
         writer.writerow(header)
         writer.writerows(rows)
     return path
 
 
+def run(argv, capsys):
+    """(exit code, stdout, stderr lines) of main(argv)."""
+    code = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err.strip().splitlines()
+
+
+def assert_error(argv, capsys, *words):
+    """One 'error:' line naming every word, exit code 2, and no training."""
+    code, out, err = run(argv, capsys)
+    assert code == 2 and out == ""
+    assert len(err) == 1 and err[0].startswith("error: "), err
+    for word in words:
+        assert word in err[0]
+    return err[0]
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    frame = X.set_axis(FEATURES, axis=1)
+    frame["species"] = np.array(["setosa", "versicolor", "virginica"])[y]
+    return frame
+
+
 @pytest.fixture
-def iris_csv(tmp_path):
-    X, y = load_iris(return_X_y=True)
-    names = np.array(["setosa", "versicolor", "virginica"])[y]
-    header = ["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
-    rows = [[*map(str, x), label] for x, label in zip(X, names)]
-    return write_csv(tmp_path / "iris.csv", header, rows)
+def iris_csv(iris, tmp_path):
+    iris.to_csv(tmp_path / "iris.csv", index=False)
+    return tmp_path / "iris.csv"
+
+
+@pytest.fixture(scope="module")
+def model_file(iris, tmp_path_factory):
+    """A model written by fit --save."""
+    folder = tmp_path_factory.mktemp("model")
+    iris.to_csv(folder / "iris.csv", index=False)
+    argv = ["fit", folder / "iris.csv", "--target", "species", *FAST, "--cv", "2"]
+    assert main([str(a) for a in [*argv, "--save", folder / "model.skops"]]) == 0
+    return folder / "model.skops"
+
+
+def fitted_pipeline(iris, *steps):
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(*steps).fit(iris[FEATURES], iris["species"])
 
 
 def test_fit_cross_validates_saves_and_predicts(iris_csv, tmp_path, capsys):
     model = tmp_path / "model.skops"
-    assert (
-        main(
-            [
-                "fit",
-                str(iris_csv),
-                "--target",
-                "species",
-                "--cv",
-                "3",
-                "--hidden",
-                "8,4",
-                "--save",
-                str(model),
-            ]
-        )
-        == 0
-    )
-    out = capsys.readouterr()
-    table = [line.split() for line in out.out.splitlines()[1:4]]
+    argv = ["fit", iris_csv, "--target", "species", "--cv", "3", "--hidden", "8,4"]
+    code, out, err = run([*argv, "--save", model], capsys)
+    assert code == 0
+    table = [line.split() for line in out.splitlines()[1:4]]
     assert [row[0] for row in table] == ["1", "2", "3"]
     assert all(float(row[3]) > 0.8 for row in table)
-    assert "fitting fold 3/3" in out.err
+    assert "  fitting fold 3/3 ..." in err
     assert model.is_file()
 
     predictions = tmp_path / "predictions.csv"
-    assert main(["predict", str(model), str(iris_csv), "--out", str(predictions)]) == 0
+    assert run(["predict", model, iris_csv, "--out", predictions], capsys)[0] == 0
     with open(predictions) as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["prediction"] and len(rows) == 151
@@ -66,45 +95,388 @@ def test_fit_cross_validates_saves_and_predicts(iris_csv, tmp_path, capsys):
     assert np.mean([p[0] == t for p, t in zip(rows[1:], truth)]) > 0.9
 
 
+def test_saved_model_is_a_dataframe_fitted_pipeline(model_file):
+    model = sio.load(model_file, trusted=sio.get_untrusted_types(file=model_file))
+    assert [name for name, _ in model.steps] == ["standardscaler", "tinynetclassifier"]
+    assert list(model.feature_names_in_) == FEATURES
+    assert model[-1].max_iter == 60 and model[-1].hidden_layer_sizes == (4,)
+
+
+def test_predict_reads_columns_by_name_in_any_order(model_file, iris, tmp_path, capsys):
+    iris.to_csv(tmp_path / "in_order.csv", index=False)
+    code, in_order, _ = run(["predict", model_file, tmp_path / "in_order.csv"], capsys)
+    assert code == 0
+    shuffled = iris[["petal_width", "species", "sepal_width", "petal_length"]]
+    shuffled.assign(sepal_length=iris["sepal_length"], id=range(150)).to_csv(
+        tmp_path / "shuffled.csv", index=False
+    )
+    code, out, err = run(["predict", model_file, tmp_path / "shuffled.csv"], capsys)
+    assert code == 0
+    assert out == in_order and out.splitlines()[0] == "prediction"
+    assert np.mean(np.array(out.splitlines()[1:]) == iris["species"]) > 0.9
+    assert err == ["ignored columns 'species', 'id'"]
+
+
+def test_predict_names_a_missing_column(model_file, iris, tmp_path, capsys):
+    iris.drop(columns=["petal_width"]).to_csv(tmp_path / "new.csv", index=False)
+    assert_error(
+        ["predict", model_file, tmp_path / "new.csv"], capsys, "no column 'petal_width'"
+    )
+
+
+@pytest.mark.parametrize("command", ["fit", "predict"])
+def test_repeated_column_names_are_refused(command, model_file, tmp_path, capsys):
+    header = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    header += ["sepal_length", "species"]
+    rows = [[1, 2, 3, 4, 5, "a"], [2, 3, 4, 5, 6, "b"]] * 3
+    data = write_csv(tmp_path / "dup.csv", header, rows)
+    argv = ["fit", data, "--target", "species"]
+    if command == "predict":
+        argv = ["predict", model_file, data]
+    assert_error(argv, capsys, "'sepal_length' more than once")
+
+
+def test_an_unnamed_column_is_refused(iris, tmp_path, capsys):
+    iris.to_csv(tmp_path / "indexed.csv")  # pandas' index: an empty header cell
+    assert_error(
+        ["fit", tmp_path / "indexed.csv", "--target", "species"],
+        capsys,
+        "column 1 has no name",
+        "index=False",
+    )
+
+
+BAD_CELLS = [
+    ("", "line 4, column 'b': missing value", "--missing drop"),
+    ("NA", "line 4, column 'b': missing value", "--missing drop"),
+    ("1e400", "line 4, column 'b': the value is infinite", "float32"),
+    ("-inf", "line 4, column 'b': the value is infinite", "fix or remove"),
+    ("1e39", "line 4, column 'b': the value is infinite", "float32 range"),
+    ("x4", "line 4, column 'b': 'x4' is not a number", "numeric"),
+    ("1,5", "line 4, column 'b': '1,5' is not a number", "numeric"),
+]
+
+
+@pytest.mark.parametrize("cell, where, fix", BAD_CELLS)
+def test_bad_feature_values_are_named_by_column_and_line(
+    cell, where, fix, tmp_path, capsys
+):
+    rows = [[i, i % 3, "ab"[i % 2]] for i in range(8)]
+    rows[2][1] = cell  # line 4: the header is line 1
+    data = write_csv(tmp_path / "data.csv", ["a", "b", "y"], rows)
+    assert_error(["fit", data, "--target", "y", "--cv", "2"], capsys, where, fix)
+
+
+def test_a_blank_line_is_a_row_of_missing_values(tmp_path, capsys):
+    (tmp_path / "data.csv").write_text("a,y\n1,p\n2,q\n\n3,p\n4,q\n")
+    assert_error(
+        ["fit", tmp_path / "data.csv", "--target", "y"], capsys, "line 4, column 'a'"
+    )
+
+
+@pytest.mark.parametrize("label", ["", "  "])
+def test_empty_labels_are_refused(label, tmp_path, capsys):
+    rows = [[i, "ab"[i % 2]] for i in range(8)]
+    rows[4][1] = label
+    data = write_csv(tmp_path / "data.csv", ["a", "y"], rows)
+    assert_error(
+        ["fit", data, "--target", "y", "--cv", "2"],
+        capsys,
+        "line 6, column 'y': missing label",
+    )
+
+
+def test_missing_drop_skips_rows_with_a_gap(iris, tmp_path, capsys):
+    gaps = iris.astype({"sepal_width": object, "species": object})
+    gaps.loc[[3, 70], "sepal_width"] = ""
+    gaps.loc[120, "species"] = ""
+    gaps.to_csv(tmp_path / "gaps.csv", index=False)
+    argv = ["fit", tmp_path / "gaps.csv", "--target", "species", *FAST, "--cv", "2"]
+    assert_error(argv, capsys, "line 5, column 'sepal_width'")
+    code, _, err = run([*argv, "--missing", "drop"], capsys)
+    assert code == 0
+    assert "dropped 3 of 150 rows with a missing value or label" in err
+    assert "147 rows, 4 features, 3 classes; 2-fold cross-validation" in err
+
+
+def test_predict_refuses_missing_values(model_file, iris, tmp_path, capsys):
+    gaps = iris.astype({"petal_length": object})
+    gaps.loc[9, "petal_length"] = "NaN"
+    gaps.to_csv(tmp_path / "gaps.csv", index=False)
+    assert_error(
+        ["predict", model_file, tmp_path / "gaps.csv"],
+        capsys,
+        "line 11, column 'petal_length': missing value; fill it in, or drop the row",
+    )
+
+
+def test_byte_order_mark_and_encodings(iris, tmp_path, capsys):
+    iris.to_csv(tmp_path / "bom.csv", index=False, encoding="utf-8-sig")
+    assert (tmp_path / "bom.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    argv = ["--target", "species", *FAST, "--cv", "2"]
+    assert run(["fit", tmp_path / "bom.csv", *argv], capsys)[0] == 0
+
+    latin = iris.rename(columns={"species": "espèce"})
+    latin.to_csv(tmp_path / "latin.csv", index=False, encoding="latin-1")
+    argv = ["fit", tmp_path / "latin.csv", "--target", "espèce", *FAST, "--cv", "2"]
+    assert_error(argv, capsys, "is not utf-8 text", "--encoding latin-1")
+    assert run([*argv, "--encoding", "latin-1"], capsys)[0] == 0
+    assert_error([*argv, "--encoding", "klingon"], capsys, "unknown encoding")
+
+
 @pytest.mark.parametrize(
-    "argv, message",
+    "option, value, words",
     [
-        (["fit", "{dir}/nope.csv", "--target", "species"], "no such file"),
-        (["fit", "{iris}", "--target", "colour"], "no column 'colour'"),
-        (["fit", "{text}", "--target", "y"], "feature column 'b' is not numeric"),
-        (["fit", "{one}", "--target", "y"], "only one class"),
-        (["predict", "{dir}/nope.skops", "{iris}"], "no such file"),
-        (["predict", "{junk}", "{iris}"], "cannot read"),
+        ("--hidden", "abc", ["argument --hidden", "positive integers", "'abc'"]),
+        ("--hidden", "0", ["argument --hidden", "positive integers", "'0'"]),
+        ("--hidden", "8,", ["argument --hidden", "'8,'"]),
+        ("--cv", "1", ["argument --cv", "integer >= 2", "'1'"]),
+        ("--cv", "two", ["argument --cv", "integer >= 2"]),
+        ("--cv", "51", ["class", "has 50 rows, fewer than --cv 51", "lower --cv"]),
+        ("--max-iter", "0", ["argument --max-iter", "integer >= 1"]),
+        ("--missing", "mean", ["argument --missing", "invalid choice"]),
     ],
 )
-def test_errors_are_one_line_with_exit_code_2(
-    argv, message, iris_csv, tmp_path, capsys
-):
-    text = write_csv(
-        tmp_path / "text.csv", ["a", "b", "y"], [["1", "x", "0"], ["2", "3", "1"]]
+def test_bad_options_stop_before_training(option, value, words, iris_csv, capsys):
+    assert_error(
+        ["fit", iris_csv, "--target", "species", option, value], capsys, *words
     )
+
+
+def test_a_class_of_one_row_cannot_be_cross_validated(iris, tmp_path, capsys):
+    iris.iloc[:101].to_csv(tmp_path / "one.csv", index=False)  # 1 virginica
+    assert_error(
+        ["fit", tmp_path / "one.csv", "--target", "species", "--cv", "2"],
+        capsys,
+        "class 'virginica' has 1 row,",
+        "two per class",
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["fit", "{dir}/nope.csv", "--target", "species"], ["no such file"]),
+        (["fit", "{iris}", "--target", "colour"], ["no column 'colour'", "'species'"]),
+        (["fit", "{one}", "--target", "y"], ["only one class"]),
+        (["fit", "{iris}"], ["required: --target"]),
+        (["fit", "{empty}", "--target", "y"], ["is empty"]),
+        (["fit", "{header}", "--target", "y"], ["no data rows"]),
+        (["fit", "{ragged}", "--target", "y"], ["Expected 2 fields in line 3"]),
+        (["predict", "{dir}/nope.skops", "{iris}"], ["no such file"]),
+        (["predict", "{junk}", "{iris}"], ["cannot read", "fit --save"]),
+        (["frobnicate"], ["invalid choice: 'frobnicate'"]),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_2(argv, words, iris_csv, tmp_path, capsys):
     one = write_csv(tmp_path / "one.csv", ["a", "y"], [["1", "0"], ["2", "0"]])
-    junk = tmp_path / "junk.skops"
-    junk.write_text("not a model")
-    paths = {"dir": tmp_path, "iris": iris_csv, "text": text, "one": one, "junk": junk}
-    assert main([a.format(**paths) for a in argv]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "header.csv").write_text("a,y\n")
+    (tmp_path / "ragged.csv").write_text("a,y\n1,p\n2,q,3\n")
+    (tmp_path / "junk.skops").write_text("not a model")
+    paths = {"dir": tmp_path, "iris": iris_csv, "one": one}
+    paths |= {name: tmp_path / f"{name}.csv" for name in ["empty", "header", "ragged"]}
+    paths["junk"] = tmp_path / "junk.skops"
+    assert_error([a.format(**paths) for a in argv], capsys, *words)
 
 
-def test_module_entry_point(iris_csv):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sklearn_tinynet",
-            "fit",
-            str(iris_csv),
-            "--target",
-            "nothing",
-        ],
+# pandas only warns, and reads the first column as the index
+@pytest.mark.filterwarnings("ignore::pandas.errors.ParserWarning")
+def test_a_first_row_longer_than_the_header_is_refused(tmp_path, capsys):
+    (tmp_path / "long.csv").write_text("a,y\n1,p,3\n2,q\n3,p\n4,q\n")
+    assert_error(
+        ["fit", tmp_path / "long.csv", "--target", "y", "--cv", "2"],
+        capsys,
+        "line 2 has more fields than the header",
+    )
+
+
+# ------------------------------------------------------------------ outputs
+
+
+def output_cases(tmp_path, data, model):
+    """(argv, words) of every output a command must refuse before any work."""
+    os.symlink(data, tmp_path / "link.csv")
+    (tmp_path / "folder").mkdir()
+    fit = ["fit", data, "--target", "species", "--save"]
+    predict = ["predict", model, data, "--out"]
+    relative = os.path.relpath(data)  # the same file under another spelling
+    return [
+        ([*fit, data], ["--save", "is the input file"]),
+        ([*fit, relative], ["--save", "is the input file"]),
+        ([*fit, tmp_path / "link.csv"], ["--save", "is the input file"]),
+        ([*fit, tmp_path / "folder"], ["--save", "is a folder"]),
+        ([*fit, tmp_path / "nope" / "m.skops"], ["--save", "does not exist"]),
+        ([*predict, data], ["--out", "is the input file"]),
+        ([*predict, model], ["--out", "is the input file"]),
+        ([*predict, tmp_path / "folder"], ["--out", "is a folder"]),
+        ([*predict, tmp_path / "nope" / "p.csv"], ["--out", "does not exist"]),
+    ]
+
+
+def test_outputs_that_name_an_input_or_no_file_are_refused(
+    model_file, iris_csv, tmp_path, capsys
+):
+    model = tmp_path / "model.skops"
+    model.write_bytes(model_file.read_bytes())
+    before = {path: path.read_bytes() for path in [iris_csv, model]}
+    for argv, words in output_cases(tmp_path, iris_csv, model):
+        message = assert_error(argv, capsys, *words)
+        assert "fitting" not in message
+    assert {path: path.read_bytes() for path in before} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "folder",
+        "iris.csv",
+        "link.csv",
+        "model.skops",
+    ]
+
+
+def test_an_unwritable_folder_is_refused_before_training(
+    iris_csv, tmp_path, capsys, monkeypatch
+):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    argv = ["fit", iris_csv, "--target", "species", "--save", tmp_path / "m.skops"]
+    assert_error(argv, capsys, "cannot write in", "Permission denied")
+
+
+def test_an_interrupted_save_leaves_the_old_file(
+    iris_csv, tmp_path, capsys, monkeypatch
+):
+    model = tmp_path / "model.skops"
+    model.write_bytes(b"the previous model")
+
+    def interrupted(obj, file):
+        file.write(b"half a model")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sio, "dump", interrupted)
+    argv = ["fit", iris_csv, "--target", "species", *FAST, "--cv", "2"]
+    with pytest.raises(KeyboardInterrupt):
+        main([str(a) for a in [*argv, "--save", model]])
+    assert model.read_bytes() == b"the previous model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["iris.csv", "model.skops"]
+
+
+def test_saved_files_get_the_usual_permissions(model_file):
+    umask = os.umask(0)
+    os.umask(umask)
+    assert model_file.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# -------------------------------------------------------------- the model
+
+
+def test_predict_loads_only_the_pipeline_fit_saves(iris, iris_csv, tmp_path, capsys):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_tinynet import TinyNetClassifier
+
+    net = TinyNetClassifier((4,), max_iter=20, tol=0)
+    files = {
+        "logistic": fitted_pipeline(iris, StandardScaler(), LogisticRegression()),
+        "extra_step": fitted_pipeline(iris, StandardScaler(), StandardScaler(), net),
+        "bare": TinyNetClassifier((4,), max_iter=20, tol=0).fit(
+            iris[FEATURES], iris["species"]
+        ),
+    }
+    words = {
+        "logistic": ["asks to trust []", "trusts exactly"],
+        "extra_step": ["standardscaler-1=StandardScaler", "not a Pipeline of"],
+        "bare": ["holds a TinyNetClassifier", "not a Pipeline of"],
+    }
+    for name, model in files.items():
+        sio.dump(model, tmp_path / f"{name}.skops")
+        argv = ["predict", tmp_path / f"{name}.skops", iris_csv]
+        assert_error(argv, capsys, "was not written by fit --save", *words[name])
+
+
+def test_predict_refuses_a_pipeline_fitted_without_column_names(
+    iris, iris_csv, tmp_path, capsys
+):
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_tinynet import TinyNetClassifier
+
+    model = fitted_pipeline(
+        iris, StandardScaler(), TinyNetClassifier((4,), max_iter=20, tol=0)
+    )
+    model.fit(iris[FEATURES].to_numpy(), iris["species"])
+    sio.dump(model, tmp_path / "numpy.skops")
+    assert_error(
+        ["predict", tmp_path / "numpy.skops", iris_csv], capsys, "without column names"
+    )
+
+
+# ---------------------------------------------------------------- the rest
+
+
+@pytest.mark.parametrize("absent", ["pandas", "skops"])
+def test_the_cli_extra_is_checked_first(absent, iris_csv, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, absent, None)  # find_spec -> None
+    for argv in (
+        ["fit", iris_csv, "--target", "species", "--save", "m.skops"],
+        ["predict", "m.skops", iris_csv],
+    ):
+        assert_error(
+            argv, capsys, f"({absent} missing)", 'pip install "sklearn-tinynet[cli]"'
+        )
+
+
+def test_convergence_warnings_become_one_line(iris_csv, capsys):
+    argv = ["fit", iris_csv, "--target", "species", "--hidden", "4", "--cv", "2"]
+    code, _, err = run([*argv, "--max-iter", "2"], capsys)
+    assert code == 0
+    warned = [line for line in err if line.startswith("warning:")]
+    assert len(warned) == 1 and "2 fit(s)" in warned[0] and "--max-iter" in warned[0]
+
+
+def test_version_and_help(capsys):
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.strip() == f"sklearn-tinynet {__version__}"
+    from sklearn_tinynet._cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name, parser in commands.items():
+        for action in parser._actions:
+            if action.option_strings and action.dest not in ("help", "target"):
+                assert "(default: " in action.help, (name, action.dest)
+        assert main([name, "--help"]) == 0
+        assert "default: " in capsys.readouterr().out
+
+
+def module(*argv, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "sklearn_tinynet", *map(str, argv)],
         capture_output=True,
         text=True,
+        cwd=cwd,
     )
-    assert result.returncode == 2
+
+
+def test_module_entry_point(iris_csv, tmp_path):
+    result = module("fit", iris_csv, "--target", "nothing", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("error: ") and "no column" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.slow  # a fresh process imports skops.io, hence all of scikit-learn
+def test_module_entry_point_predicts(model_file, iris_csv, tmp_path):
+    result = module("predict", model_file, iris_csv, "--out", "p.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert pd.read_csv(tmp_path / "p.csv")["prediction"].nunique() == 3
+
+
+def test_module_entry_point_refuses_a_bad_hidden_option(iris_csv, tmp_path):
+    result = module(
+        "fit", iris_csv, "--target", "species", "--hidden", "abc", cwd=tmp_path
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: argument --hidden")
