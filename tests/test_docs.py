@@ -43,6 +43,8 @@ def test_docs_build_without_warnings(tmp_path):
         "failure",
         "persistence",
         "gpu",
+        "cli",
+        "dask",
         "auto_examples/index",
         "auto_examples/plot_xor",
         "auto_examples/plot_speedup",
