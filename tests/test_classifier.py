@@ -318,7 +318,7 @@ def test_partial_fit_is_one_update_with_momentum_state():
 
 def test_partial_fit_needs_classes_and_rejects_unknown_labels():
     X, y = make_blobs(n_samples=30, centers=3, random_state=0)
-    clf = TinyNetClassifier(solver="gd")
+    clf = TinyNetClassifier(solver="gd", learning_rate_init=0.01, random_state=0)
     with pytest.raises(ValueError, match="classes must be passed"):
         clf.partial_fit(X, y)
     clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])

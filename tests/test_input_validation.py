@@ -116,7 +116,7 @@ def test_unfitted_model_says_fit_first():
 
 
 def test_partial_fit_errors():
-    clf = TinyNetClassifier(solver="gd")
+    clf = TinyNetClassifier(solver="gd", learning_rate_init=0.01, random_state=0)
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         clf.partial_fit(X, y)
     clf.partial_fit(X, y, classes=[0, 1, 2])

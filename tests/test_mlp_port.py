@@ -273,7 +273,7 @@ def test_partial_fit_classes_error():
     # other classes on a later call than on the first must raise
     X = [[3, 2]]
     y = [0]
-    clf = TinyNetClassifier(solver="gd")
+    clf = TinyNetClassifier(solver="gd", learning_rate_init=0.01, random_state=0)
     clf.partial_fit(X, y, classes=[0, 1])
     coefs = [W.copy() for W in clf.coefs_]
     with pytest.raises(ValueError, match="classes"):
