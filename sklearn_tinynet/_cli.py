@@ -96,14 +96,31 @@ def _integer_at_least(lowest, meaning):
 
 
 def encoding(name):
-    """A codec name Python knows (pandas skips a UTF-8 byte-order mark itself)."""
+    """A text codec Python knows (pandas skips a UTF-8 byte-order mark itself)."""
     try:
-        codecs.lookup(name)
+        info = codecs.lookup(name)
     except LookupError:
+        info = None
+    # byte-to-byte codecs such as hex or zlib are not text encodings
+    if info is None or not getattr(info, "_is_text_encoding", True):
         raise argparse.ArgumentTypeError(
-            f"unknown encoding {name!r}; try utf-8, latin-1 or cp1252"
-        ) from None
+            f"unknown encoding {name!r}, or not a text encoding; try utf-8, "
+            "latin-1, cp1252 or utf-16"
+        )
     return name
+
+
+def seed(text):
+    """A seed of numpy's RandomState: an integer from 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"the seed must be an integer from 0 to 2**32 - 1; got {text!r}"
+        )
+    return value
 
 
 # -------------------------------------------------------------------- paths
@@ -119,10 +136,18 @@ def _input_file(path):
 def _output_file(path, option, inputs):
     """A path a write can replace, checked before any work is done.
 
-    Refused: any of ``inputs`` (also through a link), a folder, a missing
-    folder, a folder without write permission, and anything but a file.
+    Refused: an empty name, any of ``inputs`` (also through a link), a
+    symbolic link (the write would replace the link, not its target), a
+    folder, a missing folder, a folder without write permission, and
+    anything but a file.
     """
+    if not path:
+        raise CommandError(f"{option} needs a file name; got an empty one")
     path = Path(path)
+    if path.is_symlink():
+        raise CommandError(
+            f"{option} {path} is a symbolic link; give the path of the file itself"
+        )
     for other in inputs:
         if path.exists() and os.path.samefile(path, other):  # links too
             raise CommandError(
@@ -132,7 +157,7 @@ def _output_file(path, option, inputs):
         raise CommandError(f"{option} {path} is a folder; give a file name in it")
     if path.exists() and not path.is_file():
         raise CommandError(f"{option} {path} exists and is not a regular file")
-    folder = path.resolve().parent
+    folder = path.absolute().parent
     if not folder.is_dir():
         raise CommandError(
             f"{option} {path}: the folder {folder} does not exist; create it first"
@@ -154,7 +179,8 @@ def _write_replacing(path, write):
     ``os.replace`` is atomic within a folder: an interrupted write leaves the
     old ``path`` (or none), never half a file.
     """
-    fd, temporary = tempfile.mkstemp(dir=path.resolve().parent, prefix=f".{path.name}.")
+    folder = path.absolute().parent  # path is not a link: _output_file checked
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as file:
             write(file)
@@ -171,6 +197,11 @@ def _write_replacing(path, write):
 
 
 def _decode_error(path, name, error):
+    if not isinstance(error, UnicodeDecodeError):  # e.g. utf-16 without a BOM
+        return CommandError(
+            f"{path} is not {name} text ({error}); give the file's encoding "
+            "with --encoding"
+        )
     return CommandError(
         f"{path} is not {name} text ({error.reason}, byte "
         f"{error.object[error.start : error.start + 1]!r}); give the file's "
@@ -194,7 +225,7 @@ def read_header(pd, path, encoding):
             skip_blank_lines=False,
             encoding=encoding,
         )
-    except UnicodeDecodeError as error:
+    except UnicodeError as error:
         raise _decode_error(path, encoding, error) from None
     except pd.errors.EmptyDataError:
         raise CommandError(f"{path} is empty; it needs a header row") from None
@@ -235,7 +266,7 @@ def read_table(pd, path, encoding, header, features):
                 skip_blank_lines=False,
                 encoding=encoding,
             )
-    except UnicodeDecodeError as error:
+    except UnicodeError as error:
         raise _decode_error(path, encoding, error) from None
     except pd.errors.ParserWarning:  # the first data row is too long
         raise CommandError(
@@ -419,7 +450,7 @@ def fit_command(args):
     """Cross-validate on a CSV file; with --save, refit on all rows and save."""
     pd = _require_extra()
     path = _input_file(args.data)
-    save = args.save and _output_file(args.save, "--save", [path])
+    save = args.save is not None and _output_file(args.save, "--save", [path])
     X, y = _load_training_data(pd, args, path)
     counts = _check_folds(pd.Series(y).value_counts(), args.cv, path)
     model = _pipeline(args.hidden, args.max_iter, args.random_state)
@@ -523,7 +554,7 @@ def predict_command(args):
     """Predict one label per row of a CSV file with a model from fit --save."""
     pd, sio = _require_extra(), _skops_io()
     model_path, path = _input_file(args.model), _input_file(args.data)
-    out = args.out and _output_file(args.out, "--out", [model_path, path])
+    out = args.out is not None and _output_file(args.out, "--out", [model_path, path])
     model = load_model(pd, sio, model_path)
     X = _load_prediction_data(pd, args, path, list(model.feature_names_in_))
     table = pd.DataFrame({"prediction": model.predict(X)})
@@ -595,7 +626,7 @@ def _fit_parser(commands):
     )
     fit.add_argument(
         "--random-state",
-        type=int,
+        type=seed,
         default=0,
         help="seed of the folds and the initial weights (default: %(default)s)",
     )
@@ -650,5 +681,24 @@ def main(argv):
     except CommandError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print(
+            "error: not enough memory for this network and data; try smaller "
+            "--hidden sizes or fewer rows",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "interrupted: an output file is either complete or as it was",
+            file=sys.stderr,
+        )
+        return 130
+    except BrokenPipeError:  # e.g. predict ... | head: the reader has gone
+        try:  # no second error when Python flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
     except SystemExit as exit:  # --help and --version
         return exit.code

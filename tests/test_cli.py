@@ -235,6 +235,10 @@ def test_byte_order_mark_and_encodings(iris, tmp_path, capsys):
         ("--cv", "51", ["class", "has 50 rows, fewer than --cv 51", "lower --cv"]),
         ("--max-iter", "0", ["argument --max-iter", "integer >= 1"]),
         ("--missing", "mean", ["argument --missing", "invalid choice"]),
+        ("--random-state", "-1", ["argument --random-state", "0 to 2**32 - 1"]),
+        ("--random-state", str(2**32), ["argument --random-state", "2**32 - 1"]),
+        ("--encoding", "hex", ["argument --encoding", "not a text encoding"]),
+        ("--encoding", "zlib", ["argument --encoding", "not a text encoding"]),
     ],
 )
 def test_bad_options_stop_before_training(option, value, words, iris_csv, capsys):
@@ -297,6 +301,7 @@ def test_a_first_row_longer_than_the_header_is_refused(tmp_path, capsys):
 def output_cases(tmp_path, data, model):
     """(argv, words) of every output a command must refuse before any work."""
     os.symlink(data, tmp_path / "link.csv")
+    os.symlink(tmp_path / "elsewhere.csv", tmp_path / "dangling.csv")
     (tmp_path / "folder").mkdir()
     fit = ["fit", data, "--target", "species", "--save"]
     predict = ["predict", model, data, "--out"]
@@ -304,7 +309,10 @@ def output_cases(tmp_path, data, model):
     return [
         ([*fit, data], ["--save", "is the input file"]),
         ([*fit, relative], ["--save", "is the input file"]),
-        ([*fit, tmp_path / "link.csv"], ["--save", "is the input file"]),
+        ([*fit, tmp_path / "link.csv"], ["--save", "symbolic link"]),
+        ([*fit, tmp_path / "dangling.csv"], ["--save", "symbolic link"]),
+        ([*fit, ""], ["--save", "empty"]),
+        ([*predict, ""], ["--out", "empty"]),
         ([*fit, tmp_path / "folder"], ["--save", "is a folder"]),
         ([*fit, tmp_path / "nope" / "m.skops"], ["--save", "does not exist"]),
         ([*predict, data], ["--out", "is the input file"]),
@@ -325,6 +333,7 @@ def test_outputs_that_name_an_input_or_no_file_are_refused(
         assert "fitting" not in message
     assert {path: path.read_bytes() for path in before} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dangling.csv",
         "folder",
         "iris.csv",
         "link.csv",
@@ -357,8 +366,8 @@ def test_an_interrupted_save_leaves_the_old_file(
 
     monkeypatch.setattr(sio, "dump", interrupted)
     argv = ["fit", iris_csv, "--target", "species", *FAST, "--cv", "2"]
-    with pytest.raises(KeyboardInterrupt):
-        main([str(a) for a in [*argv, "--save", model]])
+    assert main([str(a) for a in [*argv, "--save", model]]) == 130
+    assert "interrupted" in capsys.readouterr().err
     assert model.read_bytes() == b"the previous model"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["iris.csv", "model.skops"]
 
@@ -480,3 +489,37 @@ def test_module_entry_point_refuses_a_bad_hidden_option(iris_csv, tmp_path):
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("error: argument --hidden")
+
+
+def test_utf16_without_a_byte_order_mark_is_one_error_line(iris, tmp_path, capsys):
+    data = tmp_path / "iris16.csv"
+    data.write_bytes(iris.to_csv(index=False).encode("utf-8"))
+    argv = ["fit", data, "--target", "species", "--encoding", "utf-16"]
+    assert_error(argv, capsys, "is not utf-16 text", "--encoding")
+
+
+def test_a_network_too_large_for_memory_is_one_error_line(iris_csv, capsys):
+    argv = ["fit", iris_csv, "--target", "species", "--hidden", "99999999999"]
+    code, _, err = run(argv, capsys)
+    assert code == 2 and err[-1].startswith("error: not enough memory")
+    assert "--hidden" in err[-1] and "Traceback" not in "".join(err)
+
+
+@pytest.mark.parametrize(
+    "error, code, words",
+    [(KeyboardInterrupt, 130, "interrupted"), (BrokenPipeError, 1, None)],
+)
+def test_interrupts_and_closed_pipes_give_no_traceback(
+    error, code, words, iris_csv, capsys, monkeypatch
+):
+    from sklearn_tinynet import _cli
+
+    def stop(*args):
+        raise error
+
+    monkeypatch.setattr(_cli, "_load_training_data", stop)
+    assert main(["fit", str(iris_csv), "--target", "species"]) == code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ([] if words is None else [err[0]]) and "Traceback" not in str(err)
+    if words:
+        assert words in err[0]
