@@ -79,3 +79,46 @@ def fmt(value):
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+# --- data sets of bench_defaults.py and bench_time_to_accuracy.py ------------
+
+
+def make_clusters(n, d, k, clusters, informative, seed, **kwargs):
+    """make_classification with several clusters per class and 5 redundant features."""
+    from sklearn.datasets import make_classification
+
+    return make_classification(
+        n_samples=n,
+        n_features=d,
+        n_informative=informative,
+        n_redundant=min(5, d - informative),
+        n_classes=k,
+        n_clusters_per_class=clusters,
+        random_state=seed,
+        **kwargs,
+    )
+
+
+def datasets():
+    """name -> zero-argument loader of (X, y): bundled, then generated, by size."""
+    from sklearn import datasets as skd
+
+    return {
+        "iris": lambda: skd.load_iris(return_X_y=True),
+        "wine": lambda: skd.load_wine(return_X_y=True),
+        "breast_cancer": lambda: skd.load_breast_cancer(return_X_y=True),
+        "digits": lambda: skd.load_digits(return_X_y=True),
+        "moons": lambda: skd.make_moons(1000, noise=0.3, random_state=0),
+        "circles": lambda: skd.make_circles(
+            1000, noise=0.2, factor=0.5, random_state=0
+        ),
+        "imbalanced_95_5": lambda: make_clusters(
+            2000, 20, 2, 2, 8, 1, weights=[0.95, 0.05]
+        ),
+        "noisy_flip_0.2": lambda: make_clusters(2000, 20, 3, 2, 10, 2, flip_y=0.2),
+        "wide_2000x2000": lambda: make_clusters(2000, 2000, 2, 2, 20, 3),
+        "clusters_1e4": lambda: make_clusters(10_000, 20, 2, 4, 15, 4),
+        "clusters_1e5": lambda: make_clusters(100_000, 100, 10, 3, 40, 5),
+        "clusters_5e5": lambda: make_clusters(500_000, 50, 5, 4, 30, 6),
+    }

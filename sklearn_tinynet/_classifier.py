@@ -65,7 +65,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(32,)
+    hidden_layer_sizes : tuple of int, default=(100,)
         Number of units in each hidden layer. ``()`` means no hidden layer
         (the tutorial's 2-layer network, a logistic regression).
 
@@ -81,11 +81,12 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         is the tutorial's loss, half the squared error of the sigmoid outputs
         summed over outputs. Both are averaged over samples.
 
-    alpha : float, default=0.5
+    alpha : float, default=0.1
         Strength of the L2 penalty ``alpha / 2 * sum ||W||**2``, divided by
         the total sample weight (the number of rows, without weights), as in
-        ``MLPClassifier``. Use ``alpha=0`` (or small values) for tiny data
-        sets such as the tutorial's four rows.
+        ``MLPClassifier``: a fixed prior per row, which fades as rows are
+        added. Use ``alpha=0`` (or small values) for tiny data sets such as
+        the tutorial's four rows, larger values for noisy labels.
 
     learning_rate_init : float, default=0.5
         Step size of 'gd'. The loss is a mean over samples, so the tutorial's
@@ -97,10 +98,12 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     nesterovs_momentum : bool, default=True
         Whether 'gd' uses Nesterov's momentum.
 
-    max_iter : int, default=200
+    max_iter : int, default=500
         Maximum number of full-batch weight updates (iterations of L-BFGS).
+        Each costs about one pass over the rows, so a fit costs at most
+        ``max_iter`` passes.
 
-    tol : float, default=1e-4
+    tol : float, default=1e-5
         With 'gd', training stops when the loss has not improved by at least
         ``tol`` for more than ``n_iter_no_change`` consecutive updates. 'lbfgs'
         stops when the largest gradient component falls below ``tol`` (or
@@ -296,17 +299,17 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        hidden_layer_sizes=(32,),
+        hidden_layer_sizes=(100,),
         activation="logistic",
         *,
         solver="lbfgs",
         loss="log_loss",
-        alpha=0.5,
+        alpha=0.1,
         learning_rate_init=0.5,
         momentum=0.9,
         nesterovs_momentum=True,
-        max_iter=200,
-        tol=1e-4,
+        max_iter=500,
+        tol=1e-5,
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
