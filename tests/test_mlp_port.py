@@ -504,7 +504,12 @@ def test_n_iter_no_change(n_iter_no_change):
     X, y = X_digits_binary[:100], y_digits_binary[:100]
     tol, max_iter = 0.01, 3000
     clf = TinyNetClassifier(
-        tol=tol, max_iter=max_iter, solver="gd", n_iter_no_change=n_iter_no_change
+        tol=tol,
+        max_iter=max_iter,
+        solver="gd",
+        n_iter_no_change=n_iter_no_change,
+        learning_rate_init=0.1,
+        random_state=0,
     ).fit(X, y)
     assert max_iter > clf.n_iter_
     curve = clf.loss_curve_
