@@ -25,7 +25,6 @@ def results_dir():
 results = results_dir()
 epoch = json.loads((results / "epoch.json").read_text())
 memory = json.loads((results / "memory.json").read_text())
-defaults = json.loads((results / "defaults.json").read_text())
 
 # %%
 # Time per epoch
@@ -69,27 +68,5 @@ ax.barh(
 )
 ax.set_xlabel("extra peak memory / X.nbytes")
 ax.set_title(f"n={memory['args']['n']}, float32, X = {memory['X_MB']:.0f} MB")
-fig.tight_layout()
-plt.show()
-
-# %%
-# Default parameters: accuracy and fit time
-# -----------------------------------------
-names = list(dict.fromkeys(r["estimator"] for r in defaults["rows"]))
-datasets = list(dict.fromkeys(r["dataset"] for r in defaults["rows"]))
-fig, axes = plt.subplots(1, len(datasets), figsize=(12, 3.8))
-for ax, dataset in zip(axes, datasets):
-    for name in names:
-        (r,) = [
-            r
-            for r in defaults["rows"]
-            if r["dataset"] == dataset and r["estimator"] == name
-        ]
-        ax.scatter(r["fit_time_s"], r["cv_accuracy"], label=name)
-    ax.set_xscale("log")
-    ax.set_title(dataset)
-    ax.set_xlabel("total fit time, 5 folds (s)")
-axes[0].set_ylabel("5-fold CV accuracy")
-axes[-1].legend(fontsize=7, loc="lower right")
 fig.tight_layout()
 plt.show()

@@ -379,16 +379,12 @@ def check_values(frame, features, path, target=None, missing=None):
 
 
 def _pipeline(hidden, max_iter, random_state):
+    """The pipeline; ``None`` options keep the estimator's defaults."""
     scaler, network = STEPS
-    return Pipeline(
-        [
-            (scaler, StandardScaler()),
-            (
-                network,
-                TinyNetClassifier(hidden, max_iter=max_iter, random_state=random_state),
-            ),
-        ]
-    )
+    given = {"hidden_layer_sizes": hidden, "max_iter": max_iter}
+    params = {name: value for name, value in given.items() if value is not None}
+    classifier = TinyNetClassifier(random_state=random_state, **params)
+    return Pipeline([(scaler, StandardScaler()), (network, classifier)])
 
 
 def _fit_quietly(model, X, y, notes):
@@ -602,14 +598,15 @@ def _fit_parser(commands):
     fit.add_argument(
         "--hidden",
         type=hidden_sizes,
-        default=(32,),
-        help="hidden layer sizes, comma-separated, e.g. 32,16 (default: 32)",
+        help="hidden layer sizes, comma-separated, e.g. 32,16 (default: "
+        "TinyNetClassifier's, "
+        f"{','.join(map(str, TinyNetClassifier().hidden_layer_sizes))})",
     )
     fit.add_argument(
         "--max-iter",
         type=_integer_at_least(1, "the number of iterations"),
-        default=200,
-        help="iterations of the solver per fit (default: %(default)s)",
+        help="iterations of the solver per fit at most (default: "
+        f"TinyNetClassifier's, {TinyNetClassifier().max_iter})",
     )
     fit.add_argument(
         "--missing",
