@@ -80,7 +80,6 @@ def write_benchmark_tables():
 
     epoch = json.loads((results / "epoch.json").read_text())
     memory = json.loads((results / "memory.json").read_text())
-    defaults = json.loads((results / "defaults.json").read_text())
     shapes = {"narrow": "narrow", "main": "medium", "wide": "wide"}
     text = table(
         "Time per epoch (bench_epoch.py)",
@@ -120,30 +119,6 @@ def write_benchmark_tables():
         memory["rows"],
     )
     (out / "benchmark_tables.rst").write_text(text)
-
-    text = table(
-        "Default parameters against MLPClassifier's (bench_defaults.py)",
-        [
-            ("estimator", lambda r: f"``{r['estimator']}``"),
-            (
-                "worst accuracy gap (points)",
-                lambda r: f"{r['worst_accuracy_gap_points']:+.2f}",
-            ),
-            ("total fit time / MLP's", lambda r: f"{r['time_over_mlp']:.2f}"),
-        ],
-        defaults["summary"],
-    )
-    text += table(
-        "Per data set",
-        [
-            ("data set", lambda r: r["dataset"]),
-            ("estimator", lambda r: f"``{r['estimator']}``"),
-            ("5-fold CV accuracy", lambda r: f"{r['cv_accuracy']:.4f}"),
-            ("fit time, 5 folds (s)", lambda r: f"{r['fit_time_s']:.2f}"),
-        ],
-        defaults["rows"],
-    )
-    (out / "defaults_tables.rst").write_text(text)
 
     array_api = json.loads((results / "array_api.json").read_text())
     (out / "array_api_table.rst").write_text(
