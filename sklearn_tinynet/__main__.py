@@ -68,8 +68,8 @@ def grid_search_digits():
     search = GridSearchCV(
         make_pipeline(StandardScaler(), TinyNetClassifier(random_state=0)),
         {
-            "tinynetclassifier__hidden_layer_sizes": [(32,), (64,)],
-            "tinynetclassifier__alpha": [0.1, 1.0],
+            "tinynetclassifier__hidden_layer_sizes": [(32,), (100,)],
+            "tinynetclassifier__alpha": [0.03, 0.1],
         },
         cv=StratifiedKFold(5, shuffle=True, random_state=0),
     )
