@@ -700,8 +700,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             momentum=self.momentum,
             nesterov=self.nesterovs_momentum,
             verbose=self.verbose,
-            warn_at_max_iter=not incremental,
-            warn_once=incremental,
+            incremental=incremental,
         )
 
     def _previous_history(self, first_call, incremental):

@@ -23,8 +23,9 @@ class Settings:
     momentum: float = 0.9  # gd
     nesterov: bool = True  # gd
     verbose: bool = False
-    warn_at_max_iter: bool = True  # False for partial_fit's single update
-    warn_once: bool = False  # partial_fit: divergence warned once per run of calls
+    # partial_fit's single update: no max_iter warning, and a run of calls
+    # warns of divergence once
+    incremental: bool = False
 
 
 @dataclass
@@ -189,11 +190,11 @@ class _Recorder:
             kept = self._lowest_loss_weights()
         if diverged:
             self.history.velocity = None  # the momentum of the diverging steps
-            if not (self.settings.warn_once and self.history.warned_divergence):
+            if not (self.settings.incremental and self.history.warned_divergence):
                 _warn(self._divergence_message(final_loss, kept))
             # a fit warns each time; a run of partial_fit calls once
-            self.history.warned_divergence = self.settings.warn_once
-        elif at_max_iter and self.settings.warn_at_max_iter and self.settings.tol:
+            self.history.warned_divergence = self.settings.incremental
+        elif at_max_iter and not self.settings.incremental and self.settings.tol:
             # tol=0 asks for exactly max_iter iterations
             _warn(
                 f"Stopped after max_iter={self.settings.max_iter} iterations "
