@@ -34,6 +34,13 @@ class GradientDescent:
             theta += self.velocity
 
 
+# Curvature pairs L-BFGS keeps (scipy's maxcor, default 10). Each costs two
+# vectors of the weights' size, small beside one pass over the rows. On
+# 400,000 rows, (100,) units reached the held-out accuracy of 500 iterations
+# with 10 pairs in about 300 iterations with 50 (docs/defaults.rst).
+LBFGS_MEMORY = 50
+
+
 def minimize_lbfgs(fun, theta0, max_iter, tol, callback):
     """Full-batch L-BFGS-B through scipy; ``fun(theta) -> (loss, grad)`` in float64.
 
@@ -48,5 +55,10 @@ def minimize_lbfgs(fun, theta0, max_iter, tol, callback):
         callback=lambda intermediate_result: callback(
             intermediate_result.x, intermediate_result.fun
         ),
-        options={"maxiter": max_iter, "maxfun": 15_000, "gtol": tol},
+        options={
+            "maxiter": max_iter,
+            "maxfun": 15_000,
+            "gtol": tol,
+            "maxcor": LBFGS_MEMORY,
+        },
     )

@@ -69,3 +69,18 @@ def test_lbfgs_minimises_and_calls_back():
         raise StopIteration
 
     assert minimize_lbfgs(fun, np.zeros(3), 50, 1e-10, stop).nit == 1
+
+
+def test_lbfgs_keeps_enough_curvature_pairs_for_an_ill_conditioned_quadratic():
+    # 0.5 * sum(h_i * theta_i**2), 20 curvatures spread over four decades:
+    # keeping 50 pairs L-BFGS stops after 79 iterations, with scipy's default
+    # of 10 pairs after 264 (30 pairs: 136)
+    curvature = np.logspace(-2, 2, 20)
+
+    def fun(theta):
+        return 0.5 * float(curvature @ theta**2), curvature * theta
+
+    result = minimize_lbfgs(fun, np.ones(20), 1000, 1e-10, lambda t, loss: None)
+    assert result.success
+    assert result.nit <= 120
+    np.testing.assert_allclose(result.x, 0, atol=1e-4)
