@@ -41,7 +41,12 @@ BASELINE = "MLPClassifier()"
 CANDIDATES = {
     "TinyNetClassifier()": TinyNetClassifier(random_state=0),
     "TinyNet, 0.1.0 defaults": TinyNetClassifier(
-        hidden_layer_sizes=(32,), alpha=0.5, max_iter=200, tol=1e-4, random_state=0
+        hidden_layer_sizes=(32,),
+        alpha=0.5,
+        max_iter=200,
+        tol=1e-4,
+        init="glorot_uniform",
+        random_state=0,
     ),
     BASELINE: MLPClassifier(random_state=0),
     "LogisticRegression()": LogisticRegression(),

@@ -36,7 +36,13 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_tinynet import TinyNetClassifier
 
-OLD_DEFAULTS = {"hidden_layer_sizes": (32,), "alpha": 0.5, "max_iter": 200, "tol": 1e-4}
+OLD_DEFAULTS = {
+    "hidden_layer_sizes": (32,),
+    "alpha": 0.5,
+    "max_iter": 200,
+    "tol": 1e-4,
+    "init": "glorot_uniform",
+}
 MAX_SCORED = 80  # models scored per curve, spread evenly over its iterations
 
 

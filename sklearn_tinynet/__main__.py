@@ -69,7 +69,7 @@ def grid_search_digits():
         make_pipeline(StandardScaler(), TinyNetClassifier(random_state=0)),
         {
             "tinynetclassifier__hidden_layer_sizes": [(32,), (100,)],
-            "tinynetclassifier__alpha": [0.03, 0.1],
+            "tinynetclassifier__alpha": [0.1, 0.3],
         },
         cv=StratifiedKFold(5, shuffle=True, random_state=0),
     )

@@ -81,7 +81,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         is the tutorial's loss, half the squared error of the sigmoid outputs
         summed over outputs. Both are averaged over samples.
 
-    alpha : float, default=0.1
+    alpha : float, default=0.3
         Strength of the L2 penalty ``alpha / 2 * sum ||W||**2``, divided by
         the total sample weight (the number of rows, without weights), as in
         ``MLPClassifier``: a fixed prior per row, which fades as rows are
@@ -136,9 +136,14 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     fit_intercept : bool, default=True
         Whether layers have biases; the tutorial's network has none.
 
-    init : {'glorot_uniform', 'uniform'} or callable, default='glorot_uniform'
-        Initial weights. 'glorot_uniform' is Glorot and Bengio's uniform
-        scheme; 'uniform' is the tutorial's ``2 * U[0, 1) - 1``. A callable
+    init : {'lecun_uniform', 'glorot_uniform', 'uniform'} or callable, \
+            default='lecun_uniform'
+        Initial weights. 'lecun_uniform' is LeCun et al.'s ``U(-b, b)`` with
+        ``b = sqrt(3 / fan_in)``: with standardised inputs the units start on
+        the curved part of their activation, whatever the layer's width.
+        'glorot_uniform', the default of 0.1.0, is Glorot and Bengio's
+        ``b = sqrt(2 / (fan_in + fan_out))`` for the sigmoid (6 for the
+        others); 'uniform' is the tutorial's ``2 * U[0, 1) - 1``. A callable
         ``init(random_state, fan_in, fan_out)`` returns an array of finite
         numbers of shape ``(fan_in, fan_out)``. Weight matrices are drawn in
         layer order from the estimator's ``RandomState``, before any other
@@ -304,7 +309,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         *,
         solver="lbfgs",
         loss="log_loss",
-        alpha=0.1,
+        alpha=0.3,
         learning_rate_init=0.5,
         momentum=0.9,
         nesterovs_momentum=True,
@@ -315,7 +320,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         validation_fraction=0.1,
         class_weight=None,
         fit_intercept=True,
-        init="glorot_uniform",
+        init="lecun_uniform",
         warm_start=False,
         random_state=None,
         n_jobs=None,

@@ -139,7 +139,23 @@ def init_glorot_uniform(random_state, fan_in, fan_out, activation):
     return random_state.uniform(-bound, bound, (fan_in, fan_out))
 
 
-INITS = {"glorot_uniform": init_glorot_uniform, "uniform": init_uniform}
+def init_lecun_uniform(random_state, fan_in, fan_out, activation):
+    """LeCun et al. (1998) uniform weights: ``U(-b, b)``, ``b = sqrt(3 / fan_in)``.
+
+    Each unit's pre-activation has variance 1 when its inputs do, whatever
+    the layer's width: the units start on the curved part of the sigmoid.
+    Glorot's bound also shrinks with ``fan_out``: 2 inputs into 100 logistic
+    units start at ``|z| < 0.3``, where the sigmoid is nearly linear.
+    """
+    bound = np.sqrt(3.0 / fan_in)
+    return random_state.uniform(-bound, bound, (fan_in, fan_out))
+
+
+INITS = {
+    "lecun_uniform": init_lecun_uniform,
+    "glorot_uniform": init_glorot_uniform,
+    "uniform": init_uniform,
+}
 
 # --- the network: forward pass and backprop of one block of rows ------------
 

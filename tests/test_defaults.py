@@ -2,6 +2,7 @@
 
 import warnings
 
+import numpy as np
 from sklearn.datasets import make_circles, make_moons
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -32,3 +33,19 @@ def test_defaults_are_not_near_linear_on_low_dimensional_data():
     # logistic units stays there
     X, y = make_moons(400, noise=0.2, random_state=0)
     assert held_out_accuracy(X, y) > 0.93
+
+
+def test_default_init_starts_the_units_on_the_curved_part_of_the_sigmoid():
+    # 2 standardised inputs into 100 units: LeCun's bound sqrt(3 / fan_in)
+    # gives pre-activations of variance 1, where Glorot's sqrt(2 / 102) gave
+    # |z| < 0.3, the sigmoid's nearly linear middle
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(2000, 2))
+    y = (X[:, 0] > 0).astype(int)
+    clf = TinyNetClassifier(max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    # one L-BFGS step moves the weights little from where they started
+    z = X @ clf.coefs_[0]
+    assert 0.7 < z.std() < 1.3

@@ -50,6 +50,33 @@ def test_glorot_uniform_bound_depends_on_the_activation(activation, factor):
         np.testing.assert_allclose(W, expected, rtol=0, atol=1e-9)
 
 
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
+def test_lecun_uniform_bound_depends_on_fan_in_only(activation):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 4))
+    y = np.arange(50) % 3
+    seed = 7
+    clf = barely_trained(
+        X,
+        y,
+        hidden_layer_sizes=(100,),
+        activation=activation,
+        init="lecun_uniform",
+        random_state=seed,
+    )
+    # LeCun et al.: U(-b, b), b = sqrt(3 / fan_in), for every activation;
+    # layers drawn in order. Glorot's bound for the first layer would be
+    # sqrt(2 / 104) for the sigmoid, 6 times smaller.
+    expected_rng = np.random.RandomState(seed)
+    for W, (fan_in, fan_out) in zip(clf.coefs_, [(4, 100), (100, 3)]):
+        bound = np.sqrt(3.0 / fan_in)
+        assert W.shape == (fan_in, fan_out)
+        assert np.abs(W).max() <= bound + 1e-9
+        assert np.abs(W).max() > 0.9 * bound
+        expected = expected_rng.uniform(-bound, bound, (fan_in, fan_out))
+        np.testing.assert_allclose(W, expected, rtol=0, atol=1e-9)
+
+
 def test_uniform_init_is_the_tutorials():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(30, 20))
@@ -75,7 +102,7 @@ def test_init_is_drawn_before_the_early_stopping_split():
         early_stopping=True,
         random_state=5,
     )
-    bound = np.sqrt(6.0 / 50)
+    bound = np.sqrt(3.0 / 30)  # the default, lecun_uniform
     expected = np.random.RandomState(5).uniform(-bound, bound, (30, 20))
     np.testing.assert_allclose(clf.coefs_[0], expected, rtol=0, atol=1e-9)
 

@@ -304,7 +304,8 @@ def test_partial_fit_classification(dataset):
 
 def test_partial_fit_unseen_classes():
     # a class announced in `classes` may first appear in a later call
-    clf = TinyNetClassifier(solver="gd", random_state=0)
+    # unscaled rows: a step of 0.5 on the lone "d" row raises the loss
+    clf = TinyNetClassifier(solver="gd", learning_rate_init=0.1, random_state=0)
     clf.partial_fit([[1], [2], [3]], ["a", "b", "c"], classes=["a", "b", "c", "d"])
     clf.partial_fit([[4]], ["d"])
     assert_array_equal(clf.classes_, ["a", "b", "c", "d"])
