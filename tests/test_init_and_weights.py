@@ -21,39 +21,26 @@ def barely_trained(X, y, **params):
     ).fit(X, y)
 
 
+def glorot_bound(fan_in, fan_out, activation):
+    # Glorot and Bengio: factor 2 for the sigmoid and 6 otherwise
+    factor = 2.0 if activation == "logistic" else 6.0
+    return np.sqrt(factor / (fan_in + fan_out))
+
+
+def lecun_bound(fan_in, fan_out, activation):
+    # LeCun et al.: the same for every activation, whatever fan_out
+    return np.sqrt(3.0 / fan_in)
+
+
 @pytest.mark.parametrize(
-    "activation, factor",
-    [("logistic", 2.0), ("tanh", 6.0), ("relu", 6.0), ("identity", 6.0)],
+    "init, bound_of", [("glorot_uniform", glorot_bound), ("lecun_uniform", lecun_bound)]
 )
-def test_glorot_uniform_bound_depends_on_the_activation(activation, factor):
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(50, 400))
-    y = np.arange(50) % 3
-    seed = 7
-    clf = barely_trained(
-        X,
-        y,
-        hidden_layer_sizes=(100,),
-        activation=activation,
-        init="glorot_uniform",
-        random_state=seed,
-    )
-    # Glorot and Bengio: U(-b, b), b = sqrt(factor / (fan_in + fan_out)),
-    # factor 2 for the sigmoid and 6 otherwise; layers drawn in order
-    expected_rng = np.random.RandomState(seed)
-    for W, (fan_in, fan_out) in zip(clf.coefs_, [(400, 100), (100, 3)]):
-        bound = np.sqrt(factor / (fan_in + fan_out))
-        assert W.shape == (fan_in, fan_out)
-        assert np.abs(W).max() <= bound + 1e-9
-        assert np.abs(W).max() > 0.9 * bound
-        expected = expected_rng.uniform(-bound, bound, (fan_in, fan_out))
-        np.testing.assert_allclose(W, expected, rtol=0, atol=1e-9)
-
-
 @pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
-def test_lecun_uniform_bound_depends_on_fan_in_only(activation):
+@pytest.mark.parametrize("n_features", [4, 400])
+def test_uniform_inits_draw_within_their_bound(init, bound_of, activation, n_features):
+    # U(-b, b), layers drawn in order from the estimator's RandomState
     rng = np.random.RandomState(0)
-    X = rng.normal(size=(50, 4))
+    X = rng.normal(size=(50, n_features))
     y = np.arange(50) % 3
     seed = 7
     clf = barely_trained(
@@ -61,15 +48,12 @@ def test_lecun_uniform_bound_depends_on_fan_in_only(activation):
         y,
         hidden_layer_sizes=(100,),
         activation=activation,
-        init="lecun_uniform",
+        init=init,
         random_state=seed,
     )
-    # LeCun et al.: U(-b, b), b = sqrt(3 / fan_in), for every activation;
-    # layers drawn in order. Glorot's bound for the first layer would be
-    # sqrt(2 / 104) for the sigmoid, 6 times smaller.
     expected_rng = np.random.RandomState(seed)
-    for W, (fan_in, fan_out) in zip(clf.coefs_, [(4, 100), (100, 3)]):
-        bound = np.sqrt(3.0 / fan_in)
+    for W, (fan_in, fan_out) in zip(clf.coefs_, [(n_features, 100), (100, 3)]):
+        bound = bound_of(fan_in, fan_out, activation)
         assert W.shape == (fan_in, fan_out)
         assert np.abs(W).max() <= bound + 1e-9
         assert np.abs(W).max() > 0.9 * bound
