@@ -1,7 +1,6 @@
 """TinyNetClassifier: a sigmoid network trained by full-batch backpropagation."""
 
 import functools
-import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -673,16 +672,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         total_weight = float(weights.sum())
         alpha = 0.0
         if weight_exponent is not None:
-            # alpha / (total_weight * 2**e), exactly, as (alpha / total_weight) * 2**-e
-            alpha = _data.unscaled(self.alpha / total_weight, -weight_exponent)
-            if not math.isfinite(alpha):
-                raise ValueError(
-                    f"alpha={self.alpha} divided by the sum of the sample (times "
-                    "class) weights overflows: the weights sum to about "
-                    f"2**{math.frexp(total_weight)[1] + weight_exponent}. The loss "
-                    "does not depend on the weights' scale: multiply them by a "
-                    "large number, or set alpha=0."
-                )
+            alpha = _data.penalty_per_weight(self.alpha, total_weight, weight_exponent)
         return _engine.LocalEngine(
             net,
             layout,

@@ -203,15 +203,21 @@ def _side(split, i):
     return split[i]
 
 
-def _sums(part):
-    """The part's weight sum and number of rows."""
-    return part[2].sum(), len(part[2])
+def _largest_weight(part):
+    """The part's largest weight and number of rows."""
+    return float(part[2].max(initial=0.0)), len(part[2])
 
 
-def _normalised_part(part, total_weight):
+def _scaled_sum(part, exponent):
+    """The sum of the part's weights divided by ``2**exponent`` (exactly)."""
+    return float(np.ldexp(part[2].astype(np.float64), -exponent).sum())
+
+
+def _normalised_part(part, scaled_total, exponent):
     """Weights divided by the set's total, in X's dtype, as in memory."""
     X, Y, weights = part
-    return X, Y, (weights / total_weight).astype(X.dtype, copy=False)
+    scaled = np.ldexp(weights.astype(np.float64), -exponent)
+    return X, Y, (scaled / scaled_total).astype(X.dtype, copy=False)
 
 
 def _shard(net, layout, block_rows, *parts):
@@ -410,8 +416,8 @@ def _prepared_parts(estimator, client, X, y, sample_weight, first_call):
         _encoded_part, parts, y_type=y_type, classes=classes, multilabel=multilabel
     )
     parts = _class_weighted(estimator, client, parts, y_type, model)
-    total = sum(w for w, _ in client.gather(client.map(_sums, parts)))
-    if not total > 0:
+    largest = max(w for w, _ in client.gather(client.map(_largest_weight, parts)))
+    if not largest > 0:
         raise ValueError(
             "sample_weight sums to zero: give at least one row a positive weight."
         )
@@ -466,7 +472,8 @@ def _split(estimator, client, parts, random_state):
         u_min = min(low for _, low in summaries)
     splits = client.map(_split_part, hashed, fraction=fraction, u_min=u_min)
     train = client.map(_side, splits, i=0)
-    if not sum(w for w, _ in client.gather(client.map(_sums, train))) > 0:
+    largest = client.gather(client.map(_largest_weight, train))
+    if not max(w for w, _ in largest) > 0:
         raise ValueError(
             "early_stopping needs at least 2 distinct rows of positive "
             "weight, to hold some out for validation; set "
@@ -477,12 +484,19 @@ def _split(estimator, client, parts, random_state):
 
 def _engine_of(estimator, client, parts, net, layout, dtype, penalised=False):
     """The DaskEngine of the parts, weights normalised to a mean; and its rows."""
-    sums = client.gather(client.map(_sums, parts))
-    total_weight = float(sum(w for w, _ in sums))
-    n_rows = sum(n for _, n in sums)
-    kept = [part for part, (_, n) in zip(parts, sums) if n > 0]
-    kept = client.map(_normalised_part, kept, total_weight=total_weight)
-    alpha = estimator.alpha / total_weight if penalised else 0.0
+    largest = client.gather(client.map(_largest_weight, parts))
+    n_rows = sum(n for _, n in largest)
+    kept = [part for part, (_, n) in zip(parts, largest) if n > 0]
+    # weights / 2**exponent, the largest in [1, 2): sums that cannot overflow,
+    # as _data.scaled_by_power_of_two in memory
+    exponent = _data.scaled_by_power_of_two([w for w, _ in largest])[1]
+    scaled_total = sum(client.gather(client.map(_scaled_sum, kept, exponent=exponent)))
+    kept = client.map(
+        _normalised_part, kept, scaled_total=scaled_total, exponent=exponent
+    )
+    alpha = 0.0
+    if penalised:
+        alpha = _data.penalty_per_weight(estimator.alpha, scaled_total, exponent)
     engine = DaskEngine(client, kept, net, layout, n_rows, dtype, alpha=alpha)
     return engine, n_rows
 

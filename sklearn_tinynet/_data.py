@@ -112,6 +112,24 @@ def unscaled(value, exponent):
         return math.inf
 
 
+def penalty_per_weight(alpha, scaled_total, exponent):
+    """``alpha / (scaled_total * 2**exponent)``, exactly; ValueError on overflow.
+
+    ``scaled_total * 2**exponent`` is the sum of the rows' sample x class
+    weights: ``alpha / 2 * sum ||W||**2`` over it is MLPClassifier's penalty.
+    """
+    penalty = unscaled(alpha / scaled_total, -exponent)
+    if not math.isfinite(penalty):
+        raise ValueError(
+            f"alpha={alpha} divided by the sum of the sample (times class) "
+            f"weights overflows: the weights sum to about "
+            f"2**{math.frexp(scaled_total)[1] + exponent}. The loss does not "
+            "depend on the weights' scale: multiply them by a large number, or "
+            "set alpha=0."
+        )
+    return penalty
+
+
 def check_class_weight(class_weight, classes):
     """Reject a dict of class weights with unknown classes or invalid weights."""
     unknown = [c for c in class_weight if c not in set(classes)]

@@ -121,8 +121,17 @@ INTEGER_SW = np.random.RandomState(2).randint(1, 4, len(X)).astype(float)
         ({"class_weight": {0: 2.0, 2: 0.5}}, None),
         ({"early_stopping": True, "solver": "gd"}, None),
         ({"early_stopping": True, "validation_fraction": 0.3}, SW),
+        # each finite, their sum not: scaled by a power of two, as in memory
+        ({}, SW * 2.0**1020),
     ],
-    ids=["sample_weight", "balanced", "dict", "early_stopping_gd", "es_lbfgs_sw"],
+    ids=[
+        "sample_weight",
+        "balanced",
+        "dict",
+        "early_stopping_gd",
+        "es_lbfgs_sw",
+        "huge_sample_weight",
+    ],
 )
 def test_weights_and_early_stopping_as_in_memory(client, params, sample_weight):
     expected = tiny(**params).fit(X, y, sample_weight=sample_weight)
