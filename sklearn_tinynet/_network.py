@@ -145,7 +145,7 @@ def init_lecun_uniform(random_state, fan_in, fan_out, activation):
     Each unit's pre-activation has variance 1 when its inputs do, whatever
     the layer's width: the units start on the curved part of the sigmoid.
     Glorot's bound also shrinks with ``fan_out``: 2 inputs into 100 logistic
-    units start at ``|z| < 0.3``, where the sigmoid is nearly linear.
+    units start with ``std(z)`` about 0.1, where the sigmoid is nearly linear.
     """
     bound = np.sqrt(3.0 / fan_in)
     return random_state.uniform(-bound, bound, (fan_in, fan_out))

@@ -38,7 +38,7 @@ def test_defaults_are_not_near_linear_on_low_dimensional_data():
 def test_default_init_starts_the_units_on_the_curved_part_of_the_sigmoid():
     # 2 standardised inputs into 100 units: LeCun's bound sqrt(3 / fan_in)
     # gives pre-activations of variance 1, where Glorot's sqrt(2 / 102) gave
-    # |z| < 0.3, the sigmoid's nearly linear middle
+    # a standard deviation of about 0.1, the sigmoid's nearly linear middle
     rng = np.random.RandomState(0)
     X = rng.normal(size=(2000, 2))
     y = (X[:, 0] > 0).astype(int)
