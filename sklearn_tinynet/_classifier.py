@@ -239,8 +239,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     The loss minimised is ``sum_i w_i L_i / sum_i w_i + alpha / 2 *
     sum ||W||**2 / sum_i w_i`` where ``w_i`` is the product of sample and
-    class weights: the mean loss does not depend on the weights' scale, and
-    the penalty is ``MLPClassifier``'s, with the number of rows weighted.
+    class weights. The mean loss does not depend on the weights' scale; the
+    penalty does, and is ``MLPClassifier``'s with the number of rows
+    weighted: weights times ``s`` act as ``alpha / s``.
     Weights are scaled internally by a power of two, exactly, so no finite
     weights overflow. With ``solver='gd'`` each update is
     ``syn -= learning_rate_init * dloss/dsyn`` (plus momentum).

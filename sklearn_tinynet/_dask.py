@@ -424,6 +424,14 @@ def _prepared_parts(estimator, client, X, y, sample_weight, first_call):
     return parts, model, X.dtype if X.dtype in (np.float32, np.float64) else np.float64
 
 
+def _overflow_error():
+    return ValueError(
+        "sample_weight times class_weight overflows float64 on dask: a weight "
+        "or a class's total is infinite. Divide sample_weight and alpha by the "
+        "same large number; the model does not change."
+    )
+
+
 def _class_weighted(estimator, client, parts, y_type, model):
     class_weight = estimator.class_weight
     if class_weight is None:
@@ -439,6 +447,8 @@ def _class_weighted(estimator, client, parts, y_type, model):
                 )
             )
         )
+        if not np.isfinite(totals).all():
+            raise _overflow_error()
         present = totals > 0
         n_present = present.sum(axis=1, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -485,6 +495,8 @@ def _split(estimator, client, parts, random_state):
 def _engine_of(estimator, client, parts, net, layout, dtype, penalised=False):
     """The DaskEngine of the parts, weights normalised to a mean; and its rows."""
     largest = client.gather(client.map(_largest_weight, parts))
+    if not all(np.isfinite(w) for w, _ in largest):
+        raise _overflow_error()
     n_rows = sum(n for _, n in largest)
     kept = [part for part, (_, n) in zip(parts, largest) if n > 0]
     # weights / 2**exponent, the largest in [1, 2): sums that cannot overflow,

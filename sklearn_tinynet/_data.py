@@ -123,9 +123,9 @@ def penalty_per_weight(alpha, scaled_total, exponent):
         raise ValueError(
             f"alpha={alpha} divided by the sum of the sample (times class) "
             f"weights overflows: the weights sum to about "
-            f"2**{math.frexp(scaled_total)[1] + exponent}. The loss does not "
-            "depend on the weights' scale: multiply them by a large number, or "
-            "set alpha=0."
+            f"2**{math.frexp(scaled_total)[1] + exponent}. Multiply the weights "
+            "and alpha by the same large number (the model does not change), "
+            "or set alpha=0."
         )
     return penalty
 

@@ -141,6 +141,23 @@ def test_weights_and_early_stopping_as_in_memory(client, params, sample_weight):
     assert fitted.validation_loss_curve_ == expected.validation_loss_curve_
 
 
+@pytest.mark.parametrize(
+    "class_weight, weight",
+    [("balanced", 1e307), ({0: 1e10, 1: 1.0, 2: 1.0}, 1e300)],
+    ids=["balanced_totals", "dict_products"],
+)
+def test_class_weighted_weights_that_overflow_are_refused(client, class_weight, weight):
+    # in memory these train (scaled by powers of two); on dask, a clear error
+    clf = tiny(class_weight=class_weight)
+    with pytest.raises(ValueError, match="overflows float64 on dask.*alpha"):
+        clf.fit(
+            da.from_array(X, chunks=(1000, -1)),
+            da.from_array(y, chunks=1000),
+            sample_weight=da.from_array(np.full(len(y), weight), chunks=1000),
+        )
+    assert not hasattr(clf, "coefs_")
+
+
 def test_early_stopping_over_chunks_holds_out_the_same_rows(client):
     expected = tiny(early_stopping=True, solver="gd").fit(X, y)
     Xd = da.from_array(X, chunks=(1000, -1))
