@@ -303,7 +303,14 @@ class LocalEngine:
                 )  # fmt: skip
             return total
 
+        # numpy's error state is per thread: the workers take the caller's
+        errors = np.geterr()
+
         def run_thread(thread):
+            with np.errstate(**errors):
+                return run_lanes(thread)
+
+        def run_lanes(thread):
             workspace = self._workspace(thread)
             return [
                 (lane, run_lane(lane, workspace))

@@ -341,4 +341,11 @@ def _run_lbfgs(f, theta, settings, xp, recorder, callbacks):
         fun, theta64, settings.max_iter, settings.tol, callback
     )
     set_theta(result.x)
+    if result.nit == 0 and result.status == 2:
+        # scipy's ABNORMAL: the first line search found no lower loss
+        _warn(
+            "L-BFGS made no step: its line search found no loss lower than "
+            "the starting weights', which are returned untrained. Scale the "
+            "features, or lower alpha relative to the sum of sample_weight."
+        )
     return None, result.status == 1

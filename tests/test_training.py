@@ -553,3 +553,28 @@ def test_negative_n_jobs_follow_joblib(monkeypatch, n_jobs, n_threads):
 
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     assert _engine.effective_n_threads(n_jobs) == n_threads
+
+
+@pytest.mark.parametrize(
+    "params, sample_weight",
+    [({}, 1e-200), ({"alpha": 1e200}, 1.0)],
+    ids=["tiny_weights", "huge_alpha"],
+)
+def test_lbfgs_that_makes_no_step_says_so(params, sample_weight):
+    # alpha over the summed weights near 1e200: no trial step lowers the loss
+    X, y = make_classification(n_samples=100, n_features=4, random_state=0)
+    clf = TinyNetClassifier(random_state=0, **params)
+    with pytest.warns(ConvergenceWarning, match="L-BFGS made no step.*alpha"):
+        clf.fit(X, y, sample_weight=np.full(len(y), sample_weight))
+    assert clf.n_iter_ == 0
+
+
+def test_worker_threads_keep_the_callers_numpy_error_state():
+    # 2,000 rows x 100 units run in lanes on 2 threads; the line search's
+    # overflowing trials must not warn from the workers
+    X, y = make_classification(n_samples=2000, n_features=4, random_state=0)
+    clf = TinyNetClassifier(n_jobs=2, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y, sample_weight=np.full(len(y), 1e-200))
+    assert [w.category for w in caught] == [ConvergenceWarning]
