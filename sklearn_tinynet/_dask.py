@@ -208,16 +208,20 @@ def _largest_weight(part):
     return float(part[2].max(initial=0.0)), len(part[2])
 
 
-def _scaled_sum(part, exponent):
-    """The sum of the part's weights divided by ``2**exponent`` (exactly)."""
-    return float(np.ldexp(part[2].astype(np.float64), -exponent).sum())
+def _scaled_part(part, exponent):
+    """The part with its weights divided by ``2**exponent`` (exactly), in float64."""
+    X, Y, weights = part
+    return X, Y, np.ldexp(weights.astype(np.float64), -exponent)
 
 
-def _normalised_part(part, scaled_total, exponent):
+def _weight_sum(part):
+    return float(part[2].sum())
+
+
+def _normalised_part(part, total_weight):
     """Weights divided by the set's total, in X's dtype, as in memory."""
     X, Y, weights = part
-    scaled = np.ldexp(weights.astype(np.float64), -exponent)
-    return X, Y, (scaled / scaled_total).astype(X.dtype, copy=False)
+    return X, Y, (weights / total_weight).astype(X.dtype, copy=False)
 
 
 def _shard(net, layout, block_rows, *parts):
@@ -416,8 +420,10 @@ def _prepared_parts(estimator, client, X, y, sample_weight, first_call):
         _encoded_part, parts, y_type=y_type, classes=classes, multilabel=multilabel
     )
     parts = _class_weighted(estimator, client, parts, y_type, model)
-    largest = max(w for w, _ in client.gather(client.map(_largest_weight, parts)))
-    if not largest > 0:
+    largest = [w for w, _ in client.gather(client.map(_largest_weight, parts))]
+    if not all(np.isfinite(largest)):
+        raise _overflow_error()
+    if not max(largest) > 0:
         raise ValueError(
             "sample_weight sums to zero: give at least one row a positive weight."
         )
@@ -495,17 +501,14 @@ def _split(estimator, client, parts, random_state):
 def _engine_of(estimator, client, parts, net, layout, dtype, penalised=False):
     """The DaskEngine of the parts, weights normalised to a mean; and its rows."""
     largest = client.gather(client.map(_largest_weight, parts))
-    if not all(np.isfinite(w) for w, _ in largest):
-        raise _overflow_error()
     n_rows = sum(n for _, n in largest)
     kept = [part for part, (_, n) in zip(parts, largest) if n > 0]
     # weights / 2**exponent, the largest in [1, 2): sums that cannot overflow,
     # as _data.scaled_by_power_of_two in memory
     exponent = _data.scaled_by_power_of_two([w for w, _ in largest])[1]
-    scaled_total = sum(client.gather(client.map(_scaled_sum, kept, exponent=exponent)))
-    kept = client.map(
-        _normalised_part, kept, scaled_total=scaled_total, exponent=exponent
-    )
+    kept = client.map(_scaled_part, kept, exponent=exponent)
+    scaled_total = sum(client.gather(client.map(_weight_sum, kept)))
+    kept = client.map(_normalised_part, kept, total_weight=scaled_total)
     alpha = 0.0
     if penalised:
         alpha = _data.penalty_per_weight(estimator.alpha, scaled_total, exponent)
