@@ -1,10 +1,12 @@
-"""A small, transparent neural network classifier for scikit-learn."""
+"""Small, transparent neural networks for scikit-learn: a classifier and a regressor."""
 
 from ._classifier import TinyNetClassifier
+from ._regressor import TinyNetRegressor
 
-# Public path for pickle and skops: sklearn_tinynet.TinyNetClassifier
+# Public paths for pickle and skops: sklearn_tinynet.TinyNetClassifier, ...
 TinyNetClassifier.__module__ = __name__
+TinyNetRegressor.__module__ = __name__
 
 __version__ = "0.1.0"
 
-__all__ = ["TinyNetClassifier", "__version__"]
+__all__ = ["TinyNetClassifier", "TinyNetRegressor", "__version__"]

@@ -1,59 +1,26 @@
 """TinyNetClassifier: a sigmoid network trained by full-batch backpropagation."""
 
-import functools
-from numbers import Integral, Real
-
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
+from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     check_classification_targets,
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from . import _dask, _data, _engine, _network, _training
+from . import _data, _network
+from ._base import BaseTinyNet, _restoring_state_on_error, lazy_on_dask
 from ._compat import (
-    CallbackSupportMixin,
-    Interval,
     StrOptions,
-    check_same_namespace,
-    check_sample_weight,
-    copy,
     fit_context,
     get_namespace,
     get_namespace_and_device,
-    is_numpy_namespace,
     to_numpy,
 )
 
 
-def _restoring_state_on_error(fit_method):
-    """Decorate ``fit_method`` so that any exception leaves the estimator as it was.
-
-    Outside scikit-learn's ``_fit_context``, so that errors from callbacks'
-    teardown, which runs after the fit method returns, are covered too.
-    Attributes are only ever replaced, never modified in place, so a shallow
-    copy of ``__dict__`` is the whole state.
-    """
-
-    @functools.wraps(fit_method)
-    def wrapper(estimator, *args, **kwargs):
-        state = estimator.__dict__.copy()
-        try:
-            return fit_method(estimator, *args, **kwargs)
-        except BaseException:
-            estimator.__dict__.clear()
-            estimator.__dict__.update(state)
-            raise
-
-    return wrapper
-
-
-class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
+class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
     """Sigmoid network classifier trained by full-batch gradient descent and backprop.
 
     The estimator behind the tutorial "A Neural Network in 11 lines of
@@ -273,33 +240,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [StrOptions({"logistic", "tanh", "relu", "identity"})],
-        "solver": [StrOptions({"gd", "lbfgs"})],
+        **BaseTinyNet._parameter_constraints,
         "loss": [StrOptions({"log_loss", "squared_error"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "fit_intercept": ["boolean"],
-        "init": [StrOptions(set(_network.INITS)), callable],
-        "warm_start": ["boolean"],
-        "random_state": ["random_state"],
-        "n_jobs": [
-            Interval(Integral, None, -1, closed="right"),
-            Interval(Integral, 1, None, closed="left"),
-            None,
-        ],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -349,40 +292,10 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.array_api_support = True
         tags.classifier_tags.multi_label = True
         return tags
 
-    @_restoring_state_on_error
-    @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the network to ``X`` and ``y`` by full-batch training.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels, or a binary indicator matrix for multilabel targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the rows in the loss.
-
-        Returns
-        -------
-        self : TinyNetClassifier
-            The fitted estimator.
-        """
-        return self._fit(X, y, sample_weight, None, False)
-
-    def _check_gd(self):
-        if self.solver != "gd":
-            raise AttributeError(
-                f"partial_fit is only available for solver='gd', not {self.solver!r}."
-            )
-        return True
-
-    @available_if(_check_gd)
+    @available_if(BaseTinyNet._check_gd)
     @_restoring_state_on_error
     @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -410,79 +323,12 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self : TinyNetClassifier
             The updated estimator.
         """
-        if self.early_stopping:
-            raise ValueError(
-                "partial_fit does not support early_stopping=True: each call makes "
-                "one update on all the rows it is given. Set early_stopping=False, "
-                "or use fit."
-            )
-        return self._fit(X, y, sample_weight, classes, True)
+        return self._partial_fit(X, y, classes, sample_weight)
 
-    def _fit(self, X, y, sample_weight, classes, incremental):
-        if _dask.is_dask_collection(X):  # trained on the cluster, kept there
-            return _dask.fit(self, X, y, sample_weight, incremental)
-        hidden_layer_sizes = _data.check_hidden_layer_sizes(self.hidden_layer_sizes)
-        first_call = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
-        # the data: validated X, target matrix Y and per-row weights
-        X, y, y_type = self._validate_training_data(X, y, first_call)
-        X_given, y_given = X, y  # as validated, for callbacks that score the model
-        model = self._output_layer(y, y_type, classes, first_call, incremental)
-        Y = _data.encode_targets(y, y_type, model["classes_"], model["_multilabel"])
-        X, Y, weights, counts, weight_exponent = self._rows_and_weights(
-            X, Y, y_type, sample_weight, model["classes_"]
-        )
-        # the network: its layers and starting weights, in X's namespace
-        layer_units = [X.shape[1], *hidden_layer_sizes, model["n_outputs_"]]
-        layout = _engine.ParameterLayout(layer_units, self.fit_intercept)
-        random_state = check_random_state(self.random_state)
-        theta = _like(X, self._initial_theta(layout, random_state, first_call), X.dtype)
-        net = _network.Network(self.activation, model["out_activation_"], self.loss)
-        # the engines: training rows, and validation rows for early stopping
-        train, validation, n_rows_seen = self._split(
-            X, _like(X, Y), weights, counts, random_state, incremental
-        )
-        engine = self._engine(net, layout, *train, weight_exponent=weight_exponent)
-        validation_loss = None
-        if validation is not None:
-            validation_loss = self._engine(net, layout, *validation).loss
+    # --- the targets: labels, classes and the output layer -----------------
 
-        def fitted_attributes():
-            return {**model, **_weights(theta, layout)}
-
-        # training, then every fitted attribute written at once
-        callbacks = _training.CallbackBridge(
-            self, X_given, _like(X_given, y_given), fitted_attributes,
-            1 if incremental else self.max_iter + (self.solver == "lbfgs"),
-        )  # fmt: skip
-        history = self._previous_history(first_call, incremental)
-        with engine:
-            _training.train(
-                engine.loss_and_gradient, theta, self._settings(incremental),
-                get_namespace(X)[0], validation_loss=validation_loss,
-                callbacks=callbacks, history=history,
-            )  # fmt: skip
-        callbacks.close()
-        self._commit(fitted_attributes(), history, n_rows_seen)
-        return self
-
-    def _validate_training_data(self, X, y, first_call):
-        """X in its namespace (CSR if sparse), y in numpy, and y's type."""
-        xp, is_array_api, device = get_namespace_and_device(X)
-        on_numpy = not is_array_api or is_numpy_namespace(xp)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"] if on_numpy else False,
-            dtype=[xp.float64, xp.float32],
-            multi_output=True,
-            reset=first_call,
-        )
-        if sp.issparse(X):
-            X = X.tocsr()  # row blocks
-        y = to_numpy(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+    def _check_targets(self, y):
+        """y's type: binary, multiclass or multilabel-indicator."""
         check_classification_targets(y)
         y_type = type_of_target(y)
         if y_type not in ("binary", "multiclass", "multilabel-indicator"):
@@ -492,7 +338,26 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 "for several multiclass outputs, wrap the classifier in "
                 "sklearn.multioutput.MultiOutputClassifier."
             )
-        return X, y, y_type
+        return y_type
+
+    def _encoder(self, model, y_type):
+        classes, multilabel = model["classes_"], model["_multilabel"]
+        kwargs = {"y_type": y_type, "classes": classes, "multilabel": multilabel}
+        return _data.encoded_part, kwargs
+
+    def _class_weight_spec(self, model):
+        if self.class_weight is None:
+            return None
+        return self.class_weight, model["classes_"], model["_multilabel"]
+
+    def _prediction_shape(self, method, float_dtype):
+        """dtype and number of columns (None: 1-D) of a prediction method."""
+        n_classes = len(self.classes_)
+        if method == "predict":
+            return self.classes_.dtype, n_classes if self._multilabel else None
+        if method == "decision_function":
+            return float_dtype, self.n_outputs_ if self.n_outputs_ > 1 else None
+        return float_dtype, n_classes
 
     def _output_layer(self, y, y_type, classes, first_call, incremental):
         """The fitted attributes that describe the labels and the output layer."""
@@ -525,24 +390,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             "_network_params": self._current_network_params(),
         }
 
-    def _current_network_params(self):
-        return {
-            "loss": self.loss,
-            "activation": self.activation,
-            "fit_intercept": self.fit_intercept,
-        }
-
     def _check_continuation(self, y, y_type, classes, incremental):
         """A warm start or partial_fit continues the fitted network, on its classes."""
-        for name, fitted in self._network_params.items():
-            if getattr(self, name) != fitted:
-                raise ValueError(
-                    f"{name}={getattr(self, name)!r} differs from {name}="
-                    f"{fitted!r}, with which the network was fitted; warm_start "
-                    f"and partial_fit continue training that network. Set "
-                    f"{name}={fitted!r} again, or fit a new model (warm_start="
-                    "False, or a new estimator for partial_fit)."
-                )
+        self._check_network_params()
         if self._multilabel or y_type == "multilabel-indicator":
             if incremental and classes is not None:
                 _data.check_multilabel_classes(to_numpy(classes), len(self.classes_))
@@ -565,212 +415,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     "(warm_start=False) to train on other classes."
                 )
 
-    def _rows_and_weights(self, X, Y, y_type, sample_weight, classes):
-        """Canonical rows when small, and each row's sample x class weight.
-
-        The weights are float64 and scaled by a power of two, ``2**-exponent``,
-        so that their sum cannot overflow; also returns ``exponent``.
-        """
-        if sample_weight is not None:
-            sample_weight = _like(X, to_numpy(sample_weight))
-        weights = to_numpy(
-            check_sample_weight(
-                sample_weight,
-                X,
-                dtype=np.float64 if _is_numpy(X) else X.dtype,
-                ensure_non_negative=True,
-            )
-        )
-        weights, exponent = _data.scaled_by_power_of_two(weights)
-        counts = np.ones(X.shape[0], dtype=np.intp)
-        small = X.shape[0] * X.shape[1] <= _data.CANONICAL_MAX_ELEMENTS
-        if _is_numpy(X) and small:
-            X, Y, weights, counts = _data.canonical_rows(X, Y, weights)
-        if self.class_weight is not None:
-            labels = Y if Y.ndim == 2 else classes[Y]
-            factors, factor_exponent = _data.scaled_by_power_of_two(
-                _data.class_weight_per_row(
-                    self.class_weight, labels, y_type, weights, classes
-                )
-            )
-            weights, exponent = weights * factors, exponent + factor_exponent
-        if not weights.sum() > 0:
-            product = " times class_weight" if self.class_weight is not None else ""
-            raise ValueError(
-                f"sample_weight{product} sums to zero: give at least one row a "
-                "positive weight."
-            )
-        return X, Y, weights, counts, exponent
-
-    def _initial_theta(self, layout, random_state, first_call):
-        """The flat parameter vector to start from, in float64 numpy."""
-        theta = np.zeros(layout.size)
-        coefs, intercepts = layout.views(theta)
-        if first_call:  # weight matrices drawn in layer order; biases start at 0
-            for W, (fan_in, fan_out) in zip(coefs, layout.shapes):
-                W[...] = self._draw_weights(random_state, fan_in, fan_out)
-            return theta
-        shapes = [W.shape for W in self.coefs_]
-        if shapes != layout.shapes:
-            raise ValueError(
-                f"The fitted layers have shapes {shapes} but the parameters ask "
-                f"for {layout.shapes}; keep hidden_layer_sizes unchanged with "
-                "warm_start or partial_fit, or fit a new model."
-            )
-        for W, b, W_fit, b_fit in zip(coefs, intercepts, self.coefs_, self.intercepts_):
-            W[...] = to_numpy(W_fit)
-            if b is not None:
-                b[...] = to_numpy(b_fit)
-        return theta
-
-    def _draw_weights(self, random_state, fan_in, fan_out):
-        if not callable(self.init):
-            init = _network.INITS[self.init]
-            return init(random_state, fan_in, fan_out, self.activation)
-        W = np.asarray(self.init(random_state, fan_in, fan_out))
-        layer = f"a layer with fan_in={fan_in}, fan_out={fan_out}"
-        if W.shape != (fan_in, fan_out):
-            raise ValueError(
-                f"init returned an array of shape {W.shape} for {layer}; it "
-                "must return shape (fan_in, fan_out)."
-            )
-        if W.dtype.kind not in "biuf" or not np.isfinite(W).all():
-            raise ValueError(
-                f"init returned weights for {layer} that are not all finite real "
-                "numbers (NaN, infinity or another type); it must return finite "
-                "weights."
-            )
-        return W
-
-    def _split(self, X, Y, weights, counts, random_state, incremental):
-        """(X, Y, weights) of the training rows and of the validation rows.
-
-        The validation part is None without early stopping. Also returns the
-        number of original rows behind the training rows.
-        """
-        if not self.early_stopping or incremental:
-            return (X, Y, weights), None, int(counts.sum())
-        seed = random_state.randint(np.iinfo(np.int32).max)
-        val = _data.validation_mask(
-            to_numpy(X), to_numpy(Y), weights, self.validation_fraction, seed
-        )
-        n_rows_seen = int(counts[~val].sum())
-        train_weights, val_weights = weights[~val], weights[val]
-        val = _like(X, val)
-        return (
-            (X[~val], Y[~val], train_weights),
-            (X[val], Y[val], val_weights),
-            n_rows_seen,
-        )
-
-    def _engine(self, net, layout, X, Y, weights, weight_exponent=None):
-        """The engine of rows X; weights normalised to a mean, alpha with them.
-
-        ``weights * 2**weight_exponent`` are the rows' sample x class weights;
-        the penalty, for the training rows only (``weight_exponent`` given),
-        is ``alpha / 2 * sum ||W||**2`` over their sum, as in MLPClassifier.
-        """
-        total_weight = float(weights.sum())
-        alpha = 0.0
-        if weight_exponent is not None:
-            alpha = _data.penalty_per_weight(self.alpha, total_weight, weight_exponent)
-        return _engine.LocalEngine(
-            net,
-            layout,
-            X,
-            Y,
-            _like(X, weights / total_weight, X.dtype),
-            alpha=alpha,
-            n_threads=_engine.effective_n_threads(self.n_jobs),
-            xp=get_namespace(X)[0],
-            device=None if _is_numpy(X) else X.device,
-        )
-
-    def _settings(self, incremental):
-        return _training.Settings(
-            solver=self.solver,
-            max_iter=1 if incremental else self.max_iter,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            learning_rate=self.learning_rate_init,
-            momentum=self.momentum,
-            nesterov=self.nesterovs_momentum,
-            verbose=self.verbose,
-            incremental=incremental,
-        )
-
-    def _previous_history(self, first_call, incremental):
-        """A new history, or the fitted one to continue (warm_start, partial_fit)."""
-        if first_call:
-            return _training.History()
-        velocity = self._velocity if incremental else None
-        validation_curve = self.validation_loss_curve_
-        return _training.History(
-            loss_curve=list(self.loss_curve_),
-            validation_loss_curve=None
-            if validation_curve is None
-            else list(validation_curve),
-            best_loss=min(self.loss_curve_, default=np.inf),
-            n_iter=self.n_iter_,
-            n_iter_before=self.n_iter_,
-            rows_seen=self.t_,
-            velocity=None if velocity is None else velocity * 1,  # a copy
-            warned_divergence=incremental
-            and getattr(self, "_warned_divergence", False),
-        )
-
-    def _commit(self, attributes, history, n_rows_seen):
-        """Write every fitted attribute, at the end of a successful fit."""
-        attributes.update(
-            loss_curve_=history.loss_curve,
-            loss_=history.loss_curve[-1] if history.loss_curve else np.nan,
-            best_loss_=history.best_loss,
-            n_iter_=history.n_iter,
-            t_=history.rows_seen
-            + (history.n_iter - history.n_iter_before) * n_rows_seen,
-            _velocity=history.velocity,
-            _warned_divergence=history.warned_divergence,
-            validation_loss_curve_=history.validation_loss_curve,
-            best_validation_loss_=history.best_validation_loss,
-        )
-        for name, value in attributes.items():
-            setattr(self, name, value)
-
-    def _forward_logits(self, X):
-        """The output layer's logits z of validated X, (n_samples, n_outputs)."""
-        xp, _ = get_namespace(X)
-        net = _network.Network(self.activation, self.out_activation_, self.loss)
-        with np.errstate(over="ignore", invalid="ignore"):
-            z = net.forward(self.coefs_, self.intercepts_, X, xp)[-1]
-        finite = to_numpy(xp.all(xp.isfinite(z), axis=1))
-        if not finite.all():
-            rows = np.flatnonzero(~finite)
-            raise ValueError(
-                f"X is too large for the fitted network: the outputs of {rows.size}"
-                f" row(s) overflow (the first is row {rows[0]}). Transform X as "
-                "the training data were (e.g. a Pipeline with StandardScaler), "
-                "or clip its extreme values."
-            )
-        return z
-
-    @property
-    def _first_coefs(self):
-        # an array attribute, for check_same_namespace (coefs_ is a list)
-        return self.coefs_[0]
-
-    def _validate_for_predict(self, X, method):
-        check_is_fitted(self)
-        check_same_namespace(X, self, attribute="_first_coefs", method=method)
-        xp, is_array_api = get_namespace(X)
-        on_numpy = not is_array_api or is_numpy_namespace(xp)
-        return validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"] if on_numpy else False,
-            dtype=[xp.float64, xp.float32],
-            reset=False,
-        )
-
+    @lazy_on_dask
     def decision_function(self, X):
         """Output layer before its activation (the logits).
 
@@ -784,13 +429,12 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             One column for binary targets, raveled.
         """
-        if _dask.is_dask_collection(X):  # lazily, one chunk at a time
-            return _dask.predict(self, X, "decision_function")
         X = self._validate_for_predict(X, "decision_function")
         z = self._forward_logits(X)
         xp, _ = get_namespace(z)
         return xp.reshape(z, (-1,)) if z.shape[1] == 1 else z
 
+    @lazy_on_dask
     def predict(self, X):
         """Predict class labels (or the indicator matrix for multilabel targets).
 
@@ -804,8 +448,6 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted labels.
         """
-        if _dask.is_dask_collection(X):  # lazily, one chunk at a time
-            return _dask.predict(self, X, "predict")
         X = self._validate_for_predict(X, "predict")
         z = self._forward_logits(X)
         xp, _, device = get_namespace_and_device(z)
@@ -819,6 +461,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             return self.classes_[index]
         return xp.take(xp.asarray(self.classes_, device=device), index, axis=0)
 
+    @lazy_on_dask
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed without log(0).
 
@@ -832,8 +475,6 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
-        if _dask.is_dask_collection(X):  # lazily, one chunk at a time
-            return _dask.predict(self, X, "predict_log_proba")
         X = self._validate_for_predict(X, "predict_log_proba")
         z = self._forward_logits(X)
         xp, _ = get_namespace(z)
@@ -861,6 +502,7 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """
         return super().score(X, y, sample_weight=sample_weight)
 
+    @lazy_on_dask
     def predict_proba(self, X):
         """Class probabilities; rows sum to one except for multilabel targets.
 
@@ -875,35 +517,9 @@ class TinyNetClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Probabilities, columns in the order of ``classes_``. For
             multilabel targets, the probability of each label.
         """
-        if _dask.is_dask_collection(X):  # lazily, one chunk at a time
-            return _dask.predict(self, X, "predict_proba")
         X = self._validate_for_predict(X, "predict_proba")
         # from the logits directly: exp(log_proba) would lose the sum to one
         # where large logits make log_proba inexact (float32)
         z = self._forward_logits(X)
         xp, _ = get_namespace(z)
         return _network.output_proba(z, self.out_activation_, self._multilabel, xp)
-
-
-def _is_numpy(X):
-    return isinstance(X, np.ndarray) or sp.issparse(X)
-
-
-def _like(X, array, dtype=None):
-    """A numpy array in the namespace and on the device of X; numpy stays numpy."""
-    if _is_numpy(X):
-        return array if dtype is None else array.astype(dtype, copy=False)
-    xp, _, device = get_namespace_and_device(X)
-    array = xp.asarray(array, device=device)
-    return array if dtype is None else xp.astype(array, dtype)
-
-
-def _weights(theta, layout):
-    """coefs_, intercepts_ (zeros without biases) and n_layers_ of ``theta``."""
-    xp = get_namespace(theta)[0]
-    coefs, intercepts = layout.views(copy(theta), xp)
-    intercepts = [
-        _like(W, np.zeros(W.shape[1]), W.dtype) if b is None else b
-        for W, b in zip(coefs, intercepts)
-    ]
-    return {"coefs_": coefs, "intercepts_": intercepts, "n_layers_": len(coefs) + 1}

@@ -1,4 +1,11 @@
-"""Training data: targets, per-row weights, canonical rows, the validation split."""
+"""Training data: targets, per-row weights, canonical rows, the validation split.
+
+The steps that prepare rows for training work on one *part* of the rows at a
+time, a tuple ``(X, T, weights, counts)``: features, targets (class codes,
+an indicator matrix or float targets), per-row weights in float64 numpy, and
+the number of original rows behind each row. ``_rows`` maps them over the
+parts, wherever the parts live.
+"""
 
 import hashlib
 import math
@@ -7,6 +14,8 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.multiclass import unique_labels
+
+from ._compat import get_namespace, to_numpy
 
 # Data sets up to this size (rows x features) are put in canonical row order
 # with duplicates merged; beyond it, the copy of X this needs costs more memory
@@ -147,37 +156,30 @@ def check_class_weight(class_weight, classes):
             )
 
 
-def class_weight_per_row(class_weight, labels, y_type, sample_weight, classes):
-    """Each row's class weight: a product over labels for multilabel targets.
+def class_weight_values(class_weight, classes, multilabel, totals, positive_sum):
+    """(n_columns, n_values) class weight of each value of each target column.
 
-    'balanced' is total weight / (n_classes * weight of the class), from
-    weighted class frequencies, so that an integer sample_weight of k weighs
-    classes as k copies of the row would. (scikit-learn's
-    compute_class_weight takes sample_weight only from 1.7 on.)
+    A column is the class codes (values 0 .. n_classes - 1), or one label of a
+    multilabel indicator matrix (values 0, 1). 'balanced' is total weight /
+    (n_present * weight of the value), from the weighted value totals of
+    ``class_totals`` summed over the parts, so that an integer sample_weight
+    of k weighs classes as k copies of the row would; values absent from the
+    rows of positive weight get 0. (scikit-learn's compute_class_weight
+    takes sample_weight only from 1.7 on.)
     """
-    if y_type == "multilabel-indicator" and class_weight != "balanced":
+    if multilabel and class_weight != "balanced":
         raise ValueError(
             "class_weight for multilabel targets must be 'balanced' or None; "
             "a dict of class weights is only defined for single-output y."
         )
     if isinstance(class_weight, dict):
         check_class_weight(class_weight, classes)
-    columns = labels.T if y_type == "multilabel-indicator" else [labels]
-    factors = np.ones_like(sample_weight)
-    positive = sample_weight > 0
-    for column in columns:
-        present, codes = np.unique(column[positive], return_inverse=True)
-        if class_weight == "balanced":
-            class_weight_sum = np.bincount(codes, weights=sample_weight[positive])
-            per_class = sample_weight[positive].sum() / (
-                len(present) * class_weight_sum
-            )
-        else:
-            per_class = np.array([class_weight.get(c, 1.0) for c in present])
-        index = np.searchsorted(present, column).clip(0, len(present) - 1)
-        known = present[index] == column
-        factors *= np.where(known, per_class[index], 0.0)
-    return factors
+        return np.array([[class_weight.get(c, 1.0) for c in classes]])
+    present = totals > 0
+    n_present = present.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_value = positive_sum / (n_present * totals)
+    return np.where(present, per_value, 0.0)
 
 
 def canonical_rows(X, Y, weights):
@@ -252,3 +254,184 @@ def row_hashes(X, Y, seed):
         h.update(Y[i].tobytes())
         u[i] = int.from_bytes(h.digest(), "little") / 2.0**64
     return u
+
+
+# --- per-part steps: a part is (X, T, weights, counts) ----------------------
+
+
+def target_summary(part, numeric):
+    """A few of the part's targets that carry y's type: its distinct labels,
+    or each output's smallest and largest value."""
+    y = part[1]
+    if not numeric:
+        return np.unique(y)
+    if y.shape[0] == 0:
+        return y
+    return np.concatenate([y.min(axis=0, keepdims=True), y.max(axis=0, keepdims=True)])
+
+
+def combined_target_summary(summaries, numeric, y_ndim, y_width):
+    """One small y of the parts' summaries: y's type, labels and extremes.
+
+    Labels of 2-D y are each repeated across y's columns, which has the type
+    (multilabel-indicator or not) that y has.
+    """
+    values = np.concatenate(summaries)
+    if numeric:
+        return values
+    values = np.unique(values)
+    return values if y_ndim == 1 else np.tile(values[:, None], (1, y_width))
+
+
+def float_target_part(part):
+    """The part with its numeric targets as a float64 (n_rows, n_outputs) matrix."""
+    X, y, weights, counts = part
+    return X, np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1), weights, counts
+
+
+def target_moments(part):
+    """(n_rows, mean, sum of squared deviations) of each output of the part."""
+    T = part[1]
+    if T.shape[0] == 0:
+        return 0, np.zeros(T.shape[1]), np.zeros(T.shape[1])
+    mean = T.mean(axis=0)
+    return T.shape[0], mean, ((T - mean) ** 2).sum(axis=0)
+
+
+def combined_moments(moments):
+    """(mean, standard deviation) of each output over the parts' moments
+    (Chan, Golub and LeVeque's pairwise update)."""
+    n = sum(n_i for n_i, _, _ in moments)
+    mean = sum(n_i * mean_i for n_i, mean_i, _ in moments) / n
+    m2 = sum(m2_i + n_i * (mean_i - mean) ** 2 for n_i, mean_i, m2_i in moments)
+    return mean, np.sqrt(m2 / n)
+
+
+def rounded_to_bits(values, bits):
+    """``values`` rounded to ``bits`` significant bits: sums of the same
+    numbers in another order, which differ in the last bits, round alike."""
+    mantissa, exponent = np.frexp(values)
+    return np.ldexp(np.round(mantissa * 2.0**bits), exponent - bits)
+
+
+def power_of_two_near(values):
+    """The power of two nearest each positive value (1 for zero)."""
+    values = np.where(values > 0, values, 1.0)
+    return np.ldexp(1.0, np.round(np.log2(values)).astype(int))
+
+
+def standardised_part(part, offset, scale):
+    """The part with its targets as ``(T - offset) / scale``, per output."""
+    X, T, weights, counts = part
+    return X, (T - offset) / scale, weights, counts
+
+
+def encoded_part(part, y_type, classes, multilabel):
+    """The part with its labels y as ``encode_targets``'s target matrix."""
+    X, y, weights, counts = part
+    return X, encode_targets(y, y_type, classes, multilabel), weights, counts
+
+
+def largest_weight(part):
+    """The part's largest weight, and its number of rows."""
+    return float(part[2].max(initial=0.0)), part[2].shape[0]
+
+
+def weight_sum(part):
+    return float(part[2].sum())
+
+
+def n_rows_behind(part):
+    """Original rows behind the part's rows, duplicates merged included."""
+    return int(part[3].sum())
+
+
+def with_weights(part, weights):
+    X, T, _, counts = part
+    return X, T, weights, counts
+
+
+def scaled_part(part, exponent):
+    """The part with its weights divided by ``2**exponent`` (exactly), in float64."""
+    weights = np.asarray(part[2], dtype=np.float64)
+    return with_weights(part, np.ldexp(weights, -exponent) if exponent else weights)
+
+
+def normalised_part(part, total_weight):
+    """Weights divided by the training set's total: the loss is a weighted mean."""
+    return with_weights(part, part[2] / total_weight)
+
+
+def target_columns(T):
+    """The target's columns as integer codes: class codes, or each label's 0/1."""
+    return T.T.astype(np.intp) if T.ndim == 2 else [T]
+
+
+def class_totals(part, n_values):
+    """(n_columns, n_values) weight of each value of each target column, among
+    rows of positive weight, and those rows' total weight."""
+    _, T, weights, _ = part
+    positive = weights > 0
+    totals = np.stack(
+        [
+            np.bincount(column[positive], weights=weights[positive], minlength=n_values)
+            for column in target_columns(T)
+        ]
+    )
+    return totals, float(weights[positive].sum())
+
+
+def class_factors(part, per_value, exponent=0):
+    """Each row's class weight, a product over the target's columns,
+    divided by ``2**exponent``."""
+    factors = np.ones_like(part[2])
+    for j, column in enumerate(target_columns(part[1])):
+        factors *= per_value[j][column]
+    return np.ldexp(factors, -exponent) if exponent else factors
+
+
+def largest_class_factor(part, per_value):
+    return float(class_factors(part, per_value).max(initial=0.0))
+
+
+def class_weighted_part(part, per_value, exponent):
+    """Weights times class weights scaled by ``2**-exponent``."""
+    return with_weights(part, part[2] * class_factors(part, per_value, exponent))
+
+
+def hashed_part(part, seed):
+    """The part, and each row's validation hash; inf for rows of zero weight."""
+    X, T, weights, _ = part
+    u = row_hashes(to_numpy(X), to_numpy(T), seed)
+    u[weights == 0] = np.inf
+    return part, u
+
+
+def hash_summary(hashed, fraction):
+    """Whether any row falls below ``fraction``, and the part's lowest hash."""
+    u = hashed[1]
+    return bool(np.any(u < fraction)), (u.min() if len(u) else np.inf)
+
+
+def split_part(hashed, fraction, u_min):
+    """(training part, validation part): rows below ``fraction``, or at u_min.
+
+    ``validation_mask``'s rule over all parts: ``u_min`` is the lowest hash
+    of all rows when none falls below ``fraction``, else None.
+    """
+    part, u = hashed
+    val = u < fraction if u_min is None else u == u_min
+    return take_rows(part, ~val), take_rows(part, val)
+
+
+def side(split, i):
+    return split[i]
+
+
+def take_rows(part, mask):
+    """The rows of the part where the boolean numpy ``mask`` is True."""
+    X, T, weights, counts = part
+    rows = mask
+    if not (isinstance(X, np.ndarray) or sp.issparse(X)):  # X's namespace, device
+        rows = get_namespace(X)[0].asarray(mask, device=X.device)
+    return X[rows], T[mask], weights[mask], counts[mask]

@@ -37,6 +37,7 @@ ACTIVATIONS = {
     "tanh": lambda Z: np.tanh(Z, out=Z),
     "relu": lambda Z: np.maximum(Z, 0, out=Z),
     "softmax": softmax,
+    "exp": lambda Z: np.exp(Z, out=Z),
 }
 
 
@@ -66,9 +67,9 @@ MULTIPLY_BY_SLOPE = {
 }
 
 
-def output_delta(P, Y, loss):
+def output_delta(P, Y, loss, out_activation):
     """_network.output_delta, written into P."""
-    if loss == "squared_error":
+    if (loss, out_activation) == ("squared_error", "logistic"):
         slope = P * (1 - P)
         P -= Y
         P *= slope
@@ -108,7 +109,7 @@ def forward(net, coefs, intercepts, X, workspace=None):
 
 def loss_per_row(net, z, Y):
     """_network.Network.loss_per_row, with this module's sigmoid."""
-    if net.loss == "squared_error":
+    if (net.loss, net.out_activation) == ("squared_error", "logistic"):
         return 0.5 * np.sum((Y - sigmoid(z * 1)) ** 2, axis=1)
     return net.loss_per_row(z, Y, np)
 
@@ -131,7 +132,7 @@ def add_loss_and_gradient(
     z = layers[-1]
     loss = float(np.sum(weights * loss_per_row(net, z, Y)))
     P = ACTIVATIONS[net.out_activation](z)
-    delta = output_delta(P, Y, net.loss)
+    delta = output_delta(P, Y, net.loss, net.out_activation)
     delta *= weights[:, None]
     for i in range(len(coefs) - 1, -1, -1):
         coef_grads[i] += layers[i].T @ delta

@@ -80,21 +80,44 @@ def squared_error_logistic(z, Y, xp):
     return 0.5 * xp.sum((Y - sigmoid(z, xp)) ** 2, axis=1)
 
 
+def squared_error_identity(z, Y, xp):
+    # 1/2 sum_k (y_k - z_k)**2, regression's least squares
+    return 0.5 * xp.sum((Y - z) ** 2, axis=1)
+
+
+def poisson_exp(z, Y, xp):
+    # half the Poisson deviance of mu = exp(z), the log link:
+    # sum_k y_k log(y_k / mu_k) - y_k + mu_k = sum_k y_k log y_k - y_k z_k - y_k + mu_k
+    y_log_y = Y * xp.log(xp.where(Y > 0, Y, xp.ones_like(Y)))  # 0 log 0 = 0
+    return xp.sum(y_log_y - Y * z - Y + xp.exp(z), axis=1)
+
+
+# the output layer, keyed by (loss, output activation): L_i of the logits,
+# the activation P = out_act(z), and dL/dz from P
 LOSSES = {
     ("log_loss", "logistic"): log_loss_logistic,
     ("log_loss", "softmax"): log_loss_softmax,
     ("squared_error", "logistic"): squared_error_logistic,
+    ("squared_error", "identity"): squared_error_identity,
+    ("poisson", "exp"): poisson_exp,
 }
 
-OUT_ACTIVATIONS = {"logistic": sigmoid, "softmax": softmax}
+OUT_ACTIVATIONS = {
+    "logistic": sigmoid,
+    "softmax": softmax,
+    "identity": lambda z, xp: z,
+    "exp": lambda z, xp: xp.exp(z),
+}
 
 
-def output_delta(P, Y, loss):
+def output_delta(P, Y, loss, out_activation):
     """dL/dz of one row's loss at the output layer, for outputs P = out_act(z)."""
-    if loss == "squared_error":
+    if (loss, out_activation) == ("squared_error", "logistic"):
         # (p - y) * p * (1 - p): minus the tutorial's l2_error * nonlin(l2, True)
         return (P - Y) * (P * (1 - P))
-    return P - Y  # log-loss with its own link, sigmoid or softmax
+    # each other pair is a canonical link: log-loss with sigmoid or softmax,
+    # squared error with identity, Poisson with exp
+    return P - Y
 
 
 # --- the output layer's probabilities, shared with the ONNX converter -------
@@ -122,6 +145,11 @@ def output_log_proba(z, out_activation, multilabel, xp):
     if z.shape[1] == 1:
         return xp.concat([log_sigmoid(-z, xp), log_sigmoid(z, xp)], axis=1)
     return log_softmax(log_sigmoid(z, xp), xp)
+
+
+def output_prediction(z, out_activation, xp):
+    """A regressor's predictions (n_rows, n_outputs): out_act of the logits."""
+    return OUT_ACTIVATIONS[out_activation](z, xp)
 
 
 # --- initial weights ----------------------------------------------------------
@@ -165,8 +193,15 @@ class Network:
     """What a network computes; its weights are passed to every call."""
 
     activation: str = "logistic"  # hidden layers
-    out_activation: str = "softmax"  # 'logistic' or 'softmax'
-    loss: str = "log_loss"  # 'log_loss' or 'squared_error'
+    out_activation: str = "softmax"  # 'logistic', 'softmax', 'identity' or 'exp'
+    loss: str = "log_loss"  # 'log_loss', 'squared_error' or 'poisson'
+
+    def __post_init__(self):
+        if (self.loss, self.out_activation) not in LOSSES:
+            raise ValueError(
+                f"No output layer for loss={self.loss!r} with out_activation="
+                f"{self.out_activation!r}; the pairs are {sorted(LOSSES)}."
+            )
 
     def forward(self, coefs, intercepts, X, xp):
         """[l0, l1, ..., z]: the input, each hidden layer, the output logits."""
@@ -198,7 +233,8 @@ class Network:
         z = layers[-1]
         loss = float(xp.sum(weights * self.loss_per_row(z, Y, xp)))
         P = OUT_ACTIVATIONS[self.out_activation](z, xp)
-        delta = output_delta(P, Y, self.loss) * weights[:, None]  # l2_delta
+        delta = output_delta(P, Y, self.loss, self.out_activation)  # l2_delta
+        delta = delta * weights[:, None]
         coef_grads, intercept_grads = [], []
         for i in range(len(coefs) - 1, -1, -1):
             coef_grads.insert(0, layers[i].T @ delta)  # l_i.T.dot(l_{i+1}_delta)

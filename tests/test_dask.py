@@ -146,16 +146,18 @@ def test_weights_and_early_stopping_as_in_memory(client, params, sample_weight):
     [("balanced", 1e307), ({0: 1e10, 1: 1.0, 2: 1.0}, 1e300)],
     ids=["balanced_totals", "dict_products"],
 )
-def test_class_weighted_weights_that_overflow_are_refused(client, class_weight, weight):
-    # in memory these train (scaled by powers of two); on dask, a clear error
-    clf = tiny(class_weight=class_weight)
-    with pytest.raises(ValueError, match="overflows float64 on dask.*alpha"):
-        clf.fit(
-            da.from_array(X, chunks=(1000, -1)),
-            da.from_array(y, chunks=1000),
-            sample_weight=da.from_array(np.full(len(y), weight), chunks=1000),
-        )
-    assert not hasattr(clf, "coefs_")
+def test_class_weighted_weights_that_would_overflow_train_as_in_memory(
+    client, class_weight, weight
+):
+    # sample and class weights are scaled by powers of two chunk by chunk,
+    # with one exponent for all chunks, as in memory: no product overflows
+    sample_weight = np.full(len(y), weight)
+    expected = tiny(class_weight=class_weight).fit(X, y, sample_weight=sample_weight)
+    fitted = tiny(class_weight=class_weight).fit(
+        da.from_array(X), da.from_array(y), sample_weight=da.from_array(sample_weight)
+    )
+    assert np.isfinite(fitted.loss_curve_).all()
+    assert_same_weights(fitted, expected)
 
 
 def test_early_stopping_over_chunks_holds_out_the_same_rows(client):
