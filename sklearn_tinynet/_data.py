@@ -290,21 +290,32 @@ def float_target_part(part):
 
 
 def target_moments(part):
-    """(n_rows, mean, sum of squared deviations) of each output of the part."""
+    """Weighted moments of each output of the part: (exponent, total weight,
+    mean, sum of weighted squared deviations), the weights divided by
+    ``2**exponent`` so that their sums cannot overflow."""
     T = part[1]
-    if T.shape[0] == 0:
-        return 0, np.zeros(T.shape[1]), np.zeros(T.shape[1])
-    mean = T.mean(axis=0)
-    return T.shape[0], mean, ((T - mean) ** 2).sum(axis=0)
+    weights, exponent = scaled_by_power_of_two(part[2])
+    total = float(weights.sum())
+    if not total > 0:
+        return 0, 0.0, np.zeros(T.shape[1]), np.zeros(T.shape[1])
+    mean = weights @ T / total
+    return exponent, total, mean, weights @ (T - mean) ** 2
 
 
 def combined_moments(moments):
     """(mean, standard deviation) of each output over the parts' moments
-    (Chan, Golub and LeVeque's pairwise update)."""
-    n = sum(n_i for n_i, _, _ in moments)
-    mean = sum(n_i * mean_i for n_i, mean_i, _ in moments) / n
-    m2 = sum(m2_i + n_i * (mean_i - mean) ** 2 for n_i, mean_i, m2_i in moments)
-    return mean, np.sqrt(m2 / n)
+    (Chan, Golub and LeVeque's pairwise update), as if of one part."""
+    moments = [m for m in moments if m[1] > 0]
+    top = max(exponent for exponent, *_ in moments)
+    # each part's totals in units of 2**top
+    scaled = [
+        (np.ldexp(total, e - top), mean, np.ldexp(m2, e - top))
+        for e, total, mean, m2 in moments
+    ]
+    total = sum(w for w, _, _ in scaled)
+    mean = sum(w * mean_i for w, mean_i, _ in scaled) / total
+    m2 = sum(m2_i + w * (mean_i - mean) ** 2 for w, mean_i, m2_i in scaled)
+    return mean, np.sqrt(m2 / total)
 
 
 def rounded_to_bits(values, bits):
@@ -335,6 +346,10 @@ def encoded_part(part, y_type, classes, multilabel):
 def largest_weight(part):
     """The part's largest weight, and its number of rows."""
     return float(part[2].max(initial=0.0)), part[2].shape[0]
+
+
+def n_positive_rows(part):
+    return int((part[2] > 0).sum())
 
 
 def weight_sum(part):

@@ -202,9 +202,11 @@ def _split(rows, fraction, seed):
     splits = hashed.map(_data.split_part, fraction=fraction, u_min=u_min)
     train = splits.map(_data.side, i=0)
     if not max(w for w, _ in train.collect(_data.largest_weight)) > 0:
+        n_positive = sum(rows.collect(_data.n_positive_rows))
         raise ValueError(
             "early_stopping needs at least 2 distinct rows of positive "
-            "weight, to hold some out for validation; set "
+            f"weight, to hold some out for validation, but got {n_positive} "
+            "sample(s) of positive weight (duplicates merged); set "
             "early_stopping=False."
         )
     return train, splits.map(_data.side, i=1)

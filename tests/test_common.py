@@ -5,7 +5,7 @@ import scipy
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_tinynet import TinyNetClassifier
+from sklearn_tinynet import TinyNetClassifier, TinyNetRegressor
 
 # The checks fit on random data with few iterations; not converging there is
 # expected and says nothing about compatibility.
@@ -24,6 +24,12 @@ ESTIMATORS = [
     TinyNetClassifier(class_weight="balanced"),
     TinyNetClassifier(early_stopping=True),
     TinyNetClassifier(loss="squared_error"),
+    TinyNetRegressor(),
+    TinyNetRegressor(hidden_layer_sizes=()),
+    TinyNetRegressor(hidden_layer_sizes=(8, 6), activation="relu"),
+    TinyNetRegressor(solver="gd", max_iter=200),
+    TinyNetRegressor(early_stopping=True),
+    TinyNetRegressor(fit_intercept=False),
 ]
 
 

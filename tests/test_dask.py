@@ -1,5 +1,6 @@
 """Training on a dask cluster: the same model as in memory, the rows kept on it."""
 
+import functools
 import os
 import signal
 import warnings
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
-from sklearn_tinynet import TinyNetClassifier, _dask, _engine
+from sklearn_tinynet import TinyNetClassifier, TinyNetRegressor, _dask, _engine
 
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
@@ -73,15 +74,69 @@ def test_blocks_are_as_documented():
     assert BLOCK_ROWS == 512
 
 
+SW = np.random.RandomState(1).uniform(0.5, 2.0, len(X))
+INTEGER_SW = np.random.RandomState(2).randint(1, 4, len(X)).astype(float)
+
+
+def regression_data(n_rows=4096, n_features=5, n_outputs=2, seed=0):
+    """Distinct rows in the in-memory fit's canonical order (sorted by X, y)."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_rows, n_features))
+    Y = np.tanh(X[:, :n_outputs]) * 40 + 100 + rng.normal(size=(n_rows, n_outputs))
+    rows = np.unique(np.column_stack([X, Y]), axis=0)
+    return rows[:, :n_features], rows[:, n_features:]
+
+
+X_REG, Y_REG = regression_data()
+COUNTS = np.random.RandomState(3).poisson(np.exp(X_REG[:, 0]))
+
+
+def tiny_regressor(**params):
+    return TinyNetRegressor(
+        HIDDEN, **{"max_iter": 8, "tol": 0.0, "random_state": 0, **params}
+    )
+
+
+# (estimator, X, y): the same fits on in-memory and on dask rows
+FITS = {
+    "classifier": (tiny, X, y),
+    "classifier_sw": (functools.partial(tiny, class_weight="balanced"), X, y),
+    "regressor": (tiny_regressor, X_REG, Y_REG[:, 0]),
+    "regressor_multioutput": (tiny_regressor, X_REG, Y_REG),
+    "regressor_poisson": (
+        functools.partial(tiny_regressor, loss="poisson"),
+        X_REG,
+        COUNTS,
+    ),
+    "regressor_early_stopping": (
+        functools.partial(tiny_regressor, early_stopping=True),
+        X_REG,
+        Y_REG,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "fit, rows_per_chunk",
+    [(fit, rows) for fit in FITS for rows in (len(X), BLOCK_ROWS)
+     # early stopping's chunks keep their own training rows: blocks differ
+     if not (fit.endswith("early_stopping") and rows != len(X))],
+)  # fmt: skip
 @pytest.mark.parametrize("solver", ["lbfgs", "gd"])
-@pytest.mark.parametrize("rows_per_chunk", [len(X), BLOCK_ROWS])
-def test_dask_fit_equals_numpy_fit(client, solver, rows_per_chunk):
+def test_dask_fit_equals_numpy_fit(client, fit, solver, rows_per_chunk):
     # one chunk, or chunks on the in-memory blocks: bit-identical
-    expected = tiny(solver=solver).fit(X, y)
-    Xd = da.from_array(X, chunks=(rows_per_chunk, -1))
-    fitted = tiny(solver=solver).fit(Xd, da.from_array(y, chunks=rows_per_chunk))
+    make, X_fit, y_fit = FITS[fit]
+    # integer weights: class totals summed chunk by chunk are exact
+    sample_weight = INTEGER_SW if fit.endswith("_sw") else None
+    expected = make(solver=solver).fit(X_fit, y_fit, sample_weight=sample_weight)
+    Xd = da.from_array(X_fit, chunks=(rows_per_chunk, -1))
+    yd = da.from_array(y_fit, chunks=(rows_per_chunk, *y_fit.shape[1:]))
+    if sample_weight is not None:
+        sample_weight = da.from_array(sample_weight, chunks=rows_per_chunk)
+    fitted = make(solver=solver).fit(Xd, yd, sample_weight=sample_weight)
     assert_same_weights(fitted, expected)
     assert fitted.n_features_in_ == 5 and fitted.t_ == expected.t_
+    np.testing.assert_array_equal(fitted.predict(Xd).compute(), expected.predict(X_fit))
 
 
 def test_chunks_off_the_blocks_agree_to_rounding(client):
@@ -107,10 +162,6 @@ def test_one_and_two_workers_give_identical_weights(client):
     ):
         one = tiny().fit(Xd, yd)
     assert_same_weights(one, two)
-
-
-SW = np.random.RandomState(1).uniform(0.5, 2.0, len(X))
-INTEGER_SW = np.random.RandomState(2).randint(1, 4, len(X)).astype(float)
 
 
 @pytest.mark.parametrize(

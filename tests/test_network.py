@@ -17,6 +17,9 @@ OUTPUTS = [
     ("log_loss", "softmax", "multiclass"),
     ("squared_error", "logistic", "binary"),
     ("squared_error", "logistic", "multiclass"),
+    ("squared_error", "identity", "regression"),
+    ("squared_error", "identity", "multioutput"),
+    ("poisson", "exp", "counts"),
 ]
 
 
@@ -27,6 +30,12 @@ def make_problem(kind, n_samples=13, n_features=4, seed=0):
         Y = rng.randint(0, 2, size=(n_samples, 1)).astype(float)
     elif kind == "multilabel":
         Y = rng.randint(0, 2, size=(n_samples, 3)).astype(float)
+    elif kind == "regression":
+        Y = rng.normal(size=(n_samples, 1))
+    elif kind == "multioutput":
+        Y = rng.normal(size=(n_samples, 3))
+    elif kind == "counts":  # zeros among them: 0 log 0 = 0
+        Y = rng.poisson(1.0, size=(n_samples, 2)).astype(float)
     else:
         Y = np.eye(3)[rng.randint(0, 3, size=n_samples)]
     return X, Y
@@ -130,6 +139,24 @@ def test_losses_equal_their_textbook_forms():
     )
     np.testing.assert_allclose(_network.sigmoid(z, xp), p, rtol=1e-12)
     np.testing.assert_allclose(_network.softmax(z, xp), softmax, rtol=1e-14)
+    y = rng.normal(size=z.shape)
+    np.testing.assert_allclose(
+        _network.squared_error_identity(z, y, xp), 0.5 * ((y - z) ** 2).sum(axis=1)
+    )
+    # half the Poisson deviance: y log(y / mu) - y + mu, with 0 log 0 = 0
+    counts = rng.poisson(2.0, size=z.shape).astype(float)
+    mu = np.exp(z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y_log = np.where(counts > 0, counts * np.log(counts / mu), 0.0)
+    np.testing.assert_allclose(
+        _network.poisson_exp(z, counts, xp), (y_log - counts + mu).sum(axis=1)
+    )
+
+
+def test_every_output_layer_is_a_known_pair():
+    with pytest.raises(ValueError, match="No output layer for loss='poisson'"):
+        _network.Network("logistic", "identity", "poisson")
+    assert set(_network.LOSSES) == {(loss, out) for loss, out, _ in OUTPUTS}
 
 
 def test_losses_stay_finite_for_huge_logits():
