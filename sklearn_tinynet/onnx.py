@@ -1,9 +1,12 @@
-"""ONNX export: ``import sklearn_tinynet.onnx`` registers a converter with skl2onnx.
+"""ONNX export: ``import sklearn_tinynet.onnx`` registers converters with skl2onnx.
 
-After the import, ``skl2onnx.to_onnx`` converts a fitted ``TinyNetClassifier``,
-alone or inside a pipeline. The graph is ``_network``'s own forward pass and
-output probabilities, run over ONNX operators instead of arrays: the same
-code computes ``predict_proba`` and the exported model.
+After the import, ``skl2onnx.to_onnx`` converts a fitted ``TinyNetClassifier``
+or ``TinyNetRegressor``, alone or inside a pipeline. The graph is
+``_network``'s own forward pass and output probabilities (classifier) or
+predictions (regressor), run over ONNX operators instead of arrays: the same
+code computes ``predict_proba`` / ``predict`` and the exported model. The
+regressor's graph has one output, (N, n_outputs): (N, 1) for a single target,
+as skl2onnx's regressors give, where ``predict`` returns (N,).
 Needs the ``onnx`` extra: ``pip install "sklearn-tinynet[onnx]"``.
 """
 
@@ -68,11 +71,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _network
 from ._classifier import TinyNetClassifier
+from ._regressor import TinyNetRegressor
 
 __all__ = [
     "convert_tinynet_classifier",
+    "convert_tinynet_regressor",
     "tinynet_classifier_parser",
     "tinynet_classifier_shapes",
+    "tinynet_regressor_shapes",
 ]
 
 
@@ -123,8 +129,8 @@ class _OnnxArray:
 
 
 class _OnnxNamespace:
-    """The few Array API functions that ``_network``'s forward pass and output
-    probabilities use, as ONNX operators of one opset and float type."""
+    """The few Array API functions that ``_network``'s forward pass, output
+    probabilities and predictions use, as ONNX operators of one opset and float type."""
 
     def __init__(self, opset, dtype):
         self.opset, self.dtype = opset, dtype
@@ -320,4 +326,52 @@ update_registered_converter(
     convert_tinynet_classifier,
     parser=tinynet_classifier_parser,
     options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
+)
+
+
+def tinynet_regressor_shapes(operator):
+    """Output type: predictions (N, n_outputs) of the input's float type.
+
+    (N, 1) for one output, as skl2onnx's regressors (``MLPRegressor``'s
+    among them) give. skl2onnx calls the shape calculator before the
+    converter, and the default parser reads no fitted attribute: an unfitted
+    model raises ``NotFittedError`` here, as ``predict`` would.
+    """
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    check_input_and_output_types(
+        operator, good_input_types=[FloatTensorType, DoubleTensorType]
+    )
+    model = operator.raw_operator
+    check_is_fitted(model)
+    n_rows = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = operator.inputs[0].type.__class__(
+        [n_rows, model.n_outputs_]
+    )
+
+
+def convert_tinynet_regressor(scope, operator, container):
+    """The forward pass and ``predict`` as ONNX operators.
+
+    ``coefs_`` and ``intercepts_`` predict y itself (fit folds the targets'
+    standardisation into the last layer), so ``predict`` is the output
+    activation of the logits: identity, or exp for ``loss='poisson'``.
+    """
+    model = operator.raw_operator
+    dtype = guess_numpy_type(operator.inputs[0].type)
+
+    xp = _OnnxNamespace(container.target_opset, dtype)
+    X = _OnnxArray(operator.inputs[0], model.n_features_in_, xp)
+    net = _network.Network(model.activation, model.out_activation_, model.loss)
+    z = net.forward(model.coefs_, model.intercepts_, X, xp)[-1]  # (N, n_outputs)
+    y = _network.output_prediction(z, model.out_activation_, xp)  # (N, n_outputs)
+
+    y_out = operator.outputs[0]
+    xp.op(OnnxIdentity, y.node, output_names=[y_out]).add_to(scope, container)
+
+
+update_registered_converter(
+    TinyNetRegressor,
+    "SklearnTinyNetRegressor",
+    tinynet_regressor_shapes,
+    convert_tinynet_regressor,
 )

@@ -2,24 +2,29 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_blobs, make_classification
+from sklearn.datasets import make_blobs, make_classification, make_regression
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_tinynet import TinyNetClassifier
+from sklearn_tinynet import TinyNetClassifier, TinyNetRegressor
 
 pytest.importorskip("skl2onnx", reason="ONNX export needs the [onnx] extra")
 rt = pytest.importorskip("onnxruntime", reason="ONNX export needs the [onnx] extra")
 import skl2onnx  # noqa: E402
 
-import sklearn_tinynet.onnx  # noqa: E402, F401  (registers the converter)
+import sklearn_tinynet.onnx  # noqa: E402, F401  (registers the converters)
 
 # Convergence says nothing about the fidelity of the export.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 X_BIN, y_bin = make_classification(n_samples=200, n_features=6, random_state=0)
 X_MULTI, y_multi = make_blobs(n_samples=200, n_features=6, centers=4, random_state=0)
 Y_MULTILABEL = np.c_[X_BIN[:, 0] > 0, X_BIN[:, 1] + X_BIN[:, 2] > 0].astype(int)
+X_REG, Y_REG = make_regression(
+    n_samples=100, n_features=5, n_targets=3, noise=1, random_state=0
+)
+# counts with log-mean X[:, 0] and X[:, 1] / 2, for loss='poisson'
+Y_COUNTS = np.random.RandomState(0).poisson(np.exp(X_REG[:, :2] / [1, 2]))
 
 # the labels of class codes 0, 1, 2, 3, in every dtype fit accepts (fit
 # rejects non-integer floats such as 0.5 as continuous targets)
@@ -200,3 +205,86 @@ def test_huge_inputs_give_the_same_finite_probabilities(activation, loss):
     _, proba = run_onnx(model, X_huge)
     assert np.isfinite(proba).all()
     np.testing.assert_allclose(proba, model.predict_proba(X_huge), atol=1e-6)
+
+
+# --- TinyNetRegressor ---------------------------------------------------------
+
+REGRESSION_TARGETS = {
+    "single": ("squared_error", Y_REG[:, 0]),
+    "multi": ("squared_error", Y_REG),
+    "poisson": ("poisson", Y_COUNTS[:, 0]),
+    "poisson-multi": ("poisson", Y_COUNTS),
+}
+
+
+def fit_regressor(target, **params):
+    loss, y = REGRESSION_TARGETS[target]
+    params = {"max_iter": 50, "random_state": 0, **params}
+    return TinyNetRegressor(loss=loss, **params).fit(X_REG, y)
+
+
+def run_regressor_onnx(model, X):
+    """The declared output, and onnxruntime's predictions of X."""
+    onx = skl2onnx.to_onnx(model, X[:1], target_opset=17)
+    session = rt.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    (y_onnx,) = session.run(None, {session.get_inputs()[0].name: X})
+    return session.get_outputs()[0], y_onnx
+
+
+def assert_same_predictions(model, X, dtype=np.float32):
+    X = X.astype(dtype)
+    declared, y_onnx = run_regressor_onnx(model, X)
+    expected = model.predict(X)
+    n_outputs = 1 if expected.ndim == 1 else expected.shape[1]
+    # one output is (N, 1), as skl2onnx's regressors give; predict ravels it
+    onnx_type = "tensor(float)" if dtype == np.float32 else "tensor(double)"
+    assert declared.shape == [None, n_outputs] and declared.type == onnx_type
+    assert y_onnx.shape == (len(X), n_outputs) and y_onnx.dtype == dtype
+    # float32 rounding is relative to the largest values in the graph
+    relative = 1e-5 if dtype == np.float32 else 1e-12
+    atol = relative * np.abs(expected).max()
+    np.testing.assert_allclose(y_onnx.reshape(expected.shape), expected, atol=atol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("target", list(REGRESSION_TARGETS))
+def test_regressor_predictions_match_predict(target, dtype):
+    model = fit_regressor(target, hidden_layer_sizes=(7,))
+    assert_same_predictions(model, X_REG, dtype)
+
+
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
+@pytest.mark.parametrize("target", ["multi", "poisson"])
+def test_regressor_hidden_activations(activation, target):
+    model = fit_regressor(target, hidden_layer_sizes=(7, 5), activation=activation)
+    assert_same_predictions(model, X_REG)
+
+
+@pytest.mark.parametrize("target", ["single", "poisson-multi"])
+def test_regressor_no_hidden_layer(target):
+    assert_same_predictions(fit_regressor(target, hidden_layer_sizes=()), X_REG)
+
+
+@pytest.mark.parametrize("target", ["multi", "poisson"])
+def test_regressor_no_intercepts(target):
+    model = fit_regressor(target, hidden_layer_sizes=(7,), fit_intercept=False)
+    assert_same_predictions(model, X_REG)
+
+
+def test_regressor_inside_a_pipeline():
+    pipe = make_pipeline(
+        StandardScaler(), TinyNetRegressor((8,), max_iter=50, random_state=0)
+    )
+    pipe.fit(X_REG * 10 + 3, Y_REG)
+    assert_same_predictions(pipe, X_REG * 10 + 3)
+
+
+def test_unfitted_regressor_raises_not_fitted_error():
+    X = X_REG[:1].astype(np.float32)
+    with pytest.raises(NotFittedError, match="TinyNetRegressor"):
+        skl2onnx.to_onnx(TinyNetRegressor(), X)
+    pipe = make_pipeline(StandardScaler().fit(X_REG), TinyNetRegressor())
+    with pytest.raises(NotFittedError, match="TinyNetRegressor"):
+        skl2onnx.to_onnx(pipe, X)
