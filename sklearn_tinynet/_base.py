@@ -164,7 +164,7 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         rows, X_given, y_given, theta_like = self._input_rows(
             X, y, sample_weight, first_call, incremental
         )
-        y_type = self._check_targets(rows.target_summary())
+        y_type = self._check_targets(rows.target_summary(), first_call)
         model = self._output_layer(
             rows.target_summary(), y_type, classes, first_call, incremental
         )

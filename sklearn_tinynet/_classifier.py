@@ -327,7 +327,7 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
 
     # --- the targets: labels, classes and the output layer -----------------
 
-    def _check_targets(self, y):
+    def _check_targets(self, y, first_call):
         """y's type: binary, multiclass or multilabel-indicator."""
         check_classification_targets(y)
         y_type = type_of_target(y)

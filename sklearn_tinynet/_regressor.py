@@ -116,7 +116,12 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
         Last value of ``loss_curve_``.
 
     loss_curve_ : list of float
-        Training loss at each iteration.
+        Training loss at each iteration, of the targets as trained on:
+        standardised, ``(y - offset) / scale`` per output with ``scale`` a
+        power of two near y's standard deviation (the mean's for 'poisson',
+        which trains on ``y / scale``). ``MLPRegressor`` reports the loss in
+        y's units; here ``tol`` and ``alpha`` mean the same whatever y's
+        units. The fitted ``coefs_`` and ``intercepts_`` predict y itself.
 
     best_loss_ : float
         Lowest value of ``loss_curve_``.
@@ -236,15 +241,16 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
 
     # --- the targets: numbers, one output per column of y ---------------------
 
-    def _check_targets(self, y):
-        """y's type; for 'poisson', non-negative with a positive value."""
+    def _check_targets(self, y, first_call):
+        """y's type; for 'poisson', non-negative, and with a positive value
+        on the first call, whose targets set the scale."""
         if self.loss == "poisson" and y.shape[0]:
             if y.min() < 0:
                 raise ValueError(
                     "loss='poisson' needs non-negative y (counts, rates), but y "
                     "has negative values; use loss='squared_error', or shift y."
                 )
-            if not y.max() > 0:
+            if first_call and not y.max() > 0:
                 raise ValueError(
                     "loss='poisson' needs y with at least one positive value; "
                     "every value of y is 0."
