@@ -342,3 +342,50 @@ def test_numpy_input_under_dispatch_is_the_plain_numpy_fit(sparse):
         ):
             assert isinstance(W, np.ndarray)
             np.testing.assert_array_equal(W, W_plain)
+
+
+X_REG = X[:, :5]
+Y_REG = np.column_stack([X @ np.arange(8.0), np.tanh(X[:, 0])]) * 10 + 50
+
+
+@needs_namespaces
+@pytest.mark.parametrize("name, xp", NAMESPACES, ids=[n for n, _ in NAMESPACES])
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_regressor_float64_fit_matches_numpy(name, xp, solver, loss):
+    from sklearn_tinynet import TinyNetRegressor
+
+    target = Y_REG if loss == "squared_error" else np.exp(Y_REG / 50)
+    params = dict(
+        hidden_layer_sizes=(6,), solver=solver, loss=loss, max_iter=30, tol=0.0,
+        random_state=0,
+    )  # fmt: skip
+    reference = TinyNetRegressor(**params).fit(X_REG, target)
+    X_xp, y_xp = xp.asarray(X_REG), xp.asarray(target)
+    with config_context(array_api_dispatch=True):
+        reg = TinyNetRegressor(**params).fit(X_xp, y_xp)
+        predicted = reg.predict(X_xp)
+        assert isinstance(reg.score(X_xp, y_xp), float)
+    for array in [*reg.coefs_, *reg.intercepts_, predicted]:
+        assert type(array) is type(X_xp)
+    for W, W_ref in zip(reg.coefs_, reference.coefs_):
+        np.testing.assert_allclose(to_numpy(W), W_ref, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        to_numpy(predicted), reference.predict(X_REG), rtol=1e-6, atol=1e-9
+    )
+
+
+def test_regressor_torch_float32_and_partial_fit():
+    torch = pytest.importorskip("torch")
+    from sklearn_tinynet import TinyNetRegressor
+
+    X_t = torch.asarray(X_REG, dtype=torch.float32)
+    y_t = torch.asarray(Y_REG[:, 0], dtype=torch.float32)
+    with config_context(array_api_dispatch=True):
+        reg = TinyNetRegressor((5,), solver="gd", max_iter=5, tol=0.0)
+        reg.fit(X_t, y_t)
+        assert all(W.dtype == torch.float32 for W in reg.coefs_ + reg.intercepts_)
+        assert reg.predict(X_t).dtype == torch.float32
+        assert reg.predict(X_t).shape == (len(X_REG),)
+        reg.partial_fit(X_t, y_t)
+        assert reg.n_iter_ == 6 and reg.coefs_[0].dtype == torch.float32

@@ -192,3 +192,20 @@ def test_an_error_in_teardown_leaves_the_estimator_as_it_was(method):
     with pytest.raises(RuntimeError, match="teardown failed"):
         fresh.fit(X, y)
     assert not hasattr(fresh, "coefs_") and not hasattr(fresh, "n_features_in_")
+
+
+def test_scoring_monitor_scores_the_regressor_in_y_units():
+    # the model each iteration hands over predicts y itself (the
+    # standardisation folded in): its R² is the fitted model's
+    from sklearn_tinynet import TinyNetRegressor
+
+    target = X @ np.arange(6.0) * 100 + 1000
+    monitor = callback.ScoringMonitor(scoring="r2")
+    reg = TinyNetRegressor((4,), max_iter=8, tol=0.0, random_state=0)
+    reg.set_callbacks(monitor).fit(X, target)
+    scores = [
+        row["r2"] for row in monitor.get_logs().data if row["task_name"] == "iteration"
+    ]
+    assert len(scores) == 8  # one per iteration
+    assert scores[-1] == pytest.approx(reg.score(X, target))
+    assert scores[-1] > 0.9
