@@ -14,17 +14,25 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ._classifier import TinyNetClassifier
+from ._regressor import TinyNetRegressor
 
 PROG = "python -m sklearn_tinynet"
 INSTALL = 'pip install "sklearn-tinynet[cli]"'
-# the pipeline fit --save writes, and the only one predict loads
-STEPS = ("standardscaler", "tinynetclassifier")
-# cells of a feature column read as missing values
+# task -> step names of the pipeline fit --save writes; predict loads only these
+STEPS = {
+    "classification": ("standardscaler", "tinynetclassifier"),
+    "regression": ("standardscaler", "tinynetregressor"),
+}
+NETWORKS = {"classification": TinyNetClassifier, "regression": TinyNetRegressor}
+METRICS = {"classification": "accuracy", "regression": "R²"}  # what score returns
+# --task auto: whole numbers with more distinct values than this are a quantity
+MOST_CLASSES = 20
+# cells of a feature column (or of a regression target) read as missing values
 MISSING = ["", "NA", "N/A", "NaN", "nan", "NULL", "null"]
 FIRST_DATA_LINE = 2  # line 1 is the header
 
@@ -339,16 +347,25 @@ def _first_line(frame, masks):
     return name, int(frame.index[first[name]]) + FIRST_DATA_LINE
 
 
-def check_values(frame, features, path, target=None, missing=None):
+def missing_labels(labels, numeric=False):
+    """Row mask of the target's missing cells: blank ones; if ``numeric``, also
+    those in ``MISSING`` (for class labels, ``NA`` is a label like any other)."""
+    if numeric:
+        text = labels.str.strip()
+        return (text.isin(MISSING) | text.isna()).to_numpy()
+    blank = [v for v in labels.unique() if not isinstance(v, str) or not v.strip()]
+    return labels.isin(blank).to_numpy() | labels.isna().to_numpy()
+
+
+def check_values(frame, features, path, target=None, missing=None, numeric=False):
     """Refuse (or drop, ``missing="drop"``) missing cells; refuse infinities.
 
     ``missing=None``: no ``--missing`` option to suggest (predict).
+    ``numeric``: the target is numbers (regression), see ``missing_labels``.
     """
     masks = {name: np.isnan(frame[name].to_numpy()) for name in features}
     if target is not None:
-        labels = frame[target]
-        blank = [v for v in labels.unique() if not isinstance(v, str) or not v.strip()]
-        masks[target] = labels.isin(blank).to_numpy() | labels.isna().to_numpy()
+        masks[target] = missing_labels(frame[target], numeric)
     found = _first_line(frame, masks)
     if found is not None and missing != "drop":
         name, line = found
@@ -378,13 +395,13 @@ def check_values(frame, features, path, target=None, missing=None):
 # -------------------------------------------------------------------- fit
 
 
-def _pipeline(hidden, max_iter, random_state):
-    """The pipeline; ``None`` options keep the estimator's defaults."""
-    scaler, network = STEPS
+def _pipeline(task, hidden, max_iter, random_state):
+    """The pipeline of ``task``; ``None`` options keep the estimator's defaults."""
+    scaler, network = STEPS[task]
     given = {"hidden_layer_sizes": hidden, "max_iter": max_iter}
     params = {name: value for name, value in given.items() if value is not None}
-    classifier = TinyNetClassifier(random_state=random_state, **params)
-    return Pipeline([(scaler, StandardScaler()), (network, classifier)])
+    estimator = NETWORKS[task](random_state=random_state, **params)
+    return Pipeline([(scaler, StandardScaler()), (network, estimator)])
 
 
 def _fit_quietly(model, X, y, notes):
@@ -421,6 +438,73 @@ def _check_folds(counts, cv, path):
     return counts
 
 
+def _check_rows_per_fold(n_rows, cv, path):
+    """R² needs two rows in each of the ``cv`` test folds: ``n_rows // cv >= 2``."""
+    if n_rows < 2 * cv:
+        fix = (
+            f"lower --cv to {n_rows // 2} or less"
+            if n_rows >= 4
+            else "add rows; cross-validation needs two per test fold"
+        )
+        raise CommandError(
+            f"{path}: {n_rows} row{'s' * (n_rows != 1)} are too few for --cv {cv}; "
+            f"R² needs two rows in each test fold, {2 * cv} in all; {fix}"
+        )
+
+
+def _numbers(pd, labels):
+    """The labels as float64, NaN where a cell is not a number."""
+    text = labels.str.strip()
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+
+
+def choose_task(pd, labels, task, name):
+    """(task, reason): ``task``, or for ``auto`` the one the target's cells suggest.
+
+    Only the non-missing cells count (``missing_labels(..., numeric=True)``).
+    Any cell that is not a number: classification. A number that is not whole
+    (``1.5``, ``inf``): regression. Whole numbers only: classification if there
+    are at most ``MOST_CLASSES`` distinct ones, regression if more.
+    """
+    if task != "auto":
+        return task, f"--task {task}"
+    numbers = _numbers(pd, labels[~missing_labels(labels, numeric=True)])
+    if not len(numbers) or np.isnan(numbers).any():
+        return "classification", f"--task auto: {name!r} holds text, not only numbers"
+    if not (np.isfinite(numbers) & (numbers == np.floor(numbers))).all():
+        return "regression", f"--task auto: {name!r} holds numbers that are not whole"
+    distinct = len(np.unique(numbers))
+    if distinct > MOST_CLASSES:
+        return "regression", (
+            f"--task auto: {name!r} holds {distinct} distinct whole numbers, "
+            f"more than {MOST_CLASSES}"
+        )
+    return "classification", (
+        f"--task auto: {name!r} holds {distinct} distinct whole numbers, "
+        f"{MOST_CLASSES} or fewer"
+    )
+
+
+def _regression_target(pd, labels, path, name):
+    """The labels as float64, (n_samples,); a cell that is not a finite number
+    is a CommandError naming its line."""
+    y = _numbers(pd, labels)
+    bad = np.flatnonzero(~np.isfinite(y))
+    if len(bad):
+        line = int(labels.index[bad[0]]) + FIRST_DATA_LINE
+        if np.isinf(y[bad[0]]):
+            raise CommandError(
+                f"{path}, line {line}, column {name!r}: the target is infinite or "
+                "beyond the float64 range (about 1.8e308); fix or remove it"
+            )
+        raise CommandError(
+            f"{path}, line {line}, column {name!r}: {labels.iloc[bad[0]]!r} is not "
+            "a number; --task regression needs a numeric target (for class "
+            "labels: --task classification)"
+        )
+    return y
+
+
 def _load_training_data(pd, args, path):
     header = read_header(pd, path, args.encoding)
     if args.target not in header:
@@ -434,12 +518,21 @@ def _load_training_data(pd, args, path):
     frame = read_table(pd, path, args.encoding, header, features)
     if frame.empty:
         raise CommandError(f"{path} has no data rows under its header")
-    frame = check_values(frame, features, path, args.target, args.missing)
-    labels = frame.pop(args.target).astype("category")
-    classes = np.asarray(labels.cat.categories, dtype=object)
-    y = classes[labels.cat.codes.to_numpy()]  # (n_samples,), one str per class
+    task, reason = choose_task(pd, frame[args.target], args.task, args.target)
+    regression = task == "regression"
+    frame = check_values(
+        frame, features, path, args.target, args.missing, numeric=regression
+    )
+    labels = frame.pop(args.target)
+    if regression:
+        y = _regression_target(pd, labels, path, args.target)
+    else:
+        labels = labels.astype("category")
+        classes = np.asarray(labels.cat.categories, dtype=object)
+        y = classes[labels.cat.codes.to_numpy()]  # (n_samples,), one str per class
     # one float32 block: slicing and StandardScaler then copy it once, not per column
-    return pd.DataFrame(frame.to_numpy(dtype=np.float32), columns=features), y
+    X = pd.DataFrame(frame.to_numpy(dtype=np.float32), columns=features)
+    return X, y, task, reason
 
 
 def fit_command(args):
@@ -447,17 +540,26 @@ def fit_command(args):
     pd = _require_extra()
     path = _input_file(args.data)
     save = args.save is not None and _output_file(args.save, "--save", [path])
-    X, y = _load_training_data(pd, args, path)
-    counts = _check_folds(pd.Series(y).value_counts(), args.cv, path)
-    model = _pipeline(args.hidden, args.max_iter, args.random_state)
-    folds = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
+    X, y, task, reason = _load_training_data(pd, args, path)
+    if task == "classification":
+        counts = _check_folds(pd.Series(y).value_counts(), args.cv, path)
+        target = f"{len(counts)} classes"
+        splitter = StratifiedKFold
+    else:
+        _check_rows_per_fold(len(y), args.cv, path)
+        target = "a numeric target"
+        splitter = KFold
+    model = _pipeline(task, args.hidden, args.max_iter, args.random_state)
+    folds = splitter(args.cv, shuffle=True, random_state=args.random_state)
+    print(f"task: {task} ({reason})")
     print(
-        f"{len(y)} rows, {X.shape[1]} features, {len(counts)} classes; "
+        f"{len(y)} rows, {X.shape[1]} features, {target}; "
         f"{args.cv}-fold cross-validation",
         file=sys.stderr,
     )
     notes, scores = {}, []
-    print(f"{'fold':>4} {'train':>6} {'test':>6} {'accuracy':>9} {'fit s':>7}")
+    metric = METRICS[task]
+    print(f"{'fold':>4} {'train':>6} {'test':>6} {metric:>9} {'fit s':>7}")
     for fold, (train, test) in enumerate(folds.split(X, y), start=1):
         print(f"  fitting fold {fold}/{args.cv} ...", file=sys.stderr, flush=True)
         start = time.perf_counter()
@@ -486,16 +588,25 @@ def fit_command(args):
 # ---------------------------------------------------------------- predict
 
 
-def trusted_types(pd, sio):
-    """The types skops asks to trust for the pipeline fit --save writes.
+def trusted_types(pd, sio, task):
+    """The types skops asks to trust for the pipeline fit --save writes for
+    ``task``.
 
     Found by saving a small pipeline fitted the same way, so that the set
     follows skops's own list of the types it trusts by default.
     """
     X = pd.DataFrame({"x": np.arange(4, dtype=np.float32)})
-    y = np.array(["a", "b", "a", "b"], dtype=object)
-    model = _fit_quietly(_pipeline((2,), 1, 0), X, y, {})
+    y = {
+        "classification": np.array(["a", "b", "a", "b"], dtype=object),
+        "regression": np.array([0.0, 1.0, 0.0, 1.0]),
+    }[task]
+    model = _fit_quietly(_pipeline(task, (2,), 1, 0), X, y, {})
     return set(sio.get_untrusted_types(data=sio.dumps(model)))
+
+
+def _structure(task):
+    first, second = STEPS[task]
+    return f"{first}=StandardScaler and {second}={NETWORKS[task].__name__}"
 
 
 def load_model(pd, sio, path):
@@ -507,22 +618,27 @@ def load_model(pd, sio, path):
             f"cannot read {path} as a saved model ({type(error).__name__}: "
             f"{error}); give a file written by fit --save"
         ) from None
-    expected = trusted_types(pd, sio)
-    if untrusted != expected:
+    expected = {task: trusted_types(pd, sio, task) for task in STEPS}
+    # the tasks whose pipeline needs exactly these types (one, unless skops
+    # someday trusts both networks by default)
+    tasks = [task for task, types in expected.items() if untrusted == types]
+    if not tasks:
+        choices = " or ".join(
+            f"{sorted(types)} (a {task} pipeline)" for task, types in expected.items()
+        )
         raise CommandError(
             f"{path} was not written by fit --save: it asks to trust "
-            f"{sorted(untrusted)}, and predict trusts exactly {sorted(expected)}"
+            f"{sorted(untrusted)}, and predict trusts exactly {choices}"
         )
-    model = sio.load(path, trusted=sorted(expected))
+    model = sio.load(path, trusted=sorted(untrusted))
     steps = [(name, type(step)) for name, step in getattr(model, "steps", [])]
-    if type(model) is not Pipeline or steps != list(
-        zip(STEPS, (StandardScaler, TinyNetClassifier))
-    ):
+    shapes = [list(zip(STEPS[t], (StandardScaler, NETWORKS[t]))) for t in tasks]
+    if type(model) is not Pipeline or steps not in shapes:
         found = [f"{name}={kind.__name__}" for name, kind in steps]
         raise CommandError(
             f"{path} was not written by fit --save: it holds a "
             f"{type(model).__name__} {found}, not a Pipeline of "
-            f"{STEPS[0]}=StandardScaler and {STEPS[1]}=TinyNetClassifier"
+            + " or of ".join(map(_structure, tasks))
         )
     if not hasattr(model, "feature_names_in_"):
         raise CommandError(
@@ -547,7 +663,7 @@ def _load_prediction_data(pd, args, path, features):
 
 
 def predict_command(args):
-    """Predict one label per row of a CSV file with a model from fit --save."""
+    """Predict a label (or a number) per row of a CSV file with a fit --save model."""
     pd, sio = _require_extra(), _skops_io()
     model_path, path = _input_file(args.model), _input_file(args.data)
     out = args.out is not None and _output_file(args.out, "--out", [model_path, path])
@@ -581,32 +697,49 @@ def _add_common(parser):
 def _fit_parser(commands):
     fit = commands.add_parser(
         "fit",
-        help="cross-validate StandardScaler + TinyNetClassifier, optionally save",
+        help="cross-validate StandardScaler + TinyNetClassifier (or "
+        "TinyNetRegressor), optionally save",
         description="Cross-validate a StandardScaler + TinyNetClassifier pipeline "
-        "on a CSV file with a header row; every column but --target is a numeric "
-        "feature. With --save, refit on all rows and save with skops.",
+        "(accuracy), or StandardScaler + TinyNetRegressor (R²), on a CSV file with "
+        "a header row; every column but --target is a numeric feature. With "
+        "--save, refit on all rows and save with skops.",
     )
     fit.add_argument("data", help="CSV file with a header row")
-    fit.add_argument("--target", required=True, help="the column of class labels")
+    fit.add_argument(
+        "--target",
+        required=True,
+        help="the column to predict: class labels, or numbers for regression",
+    )
+    fit.add_argument(
+        "--task",
+        choices=["auto", "classification", "regression"],
+        default="auto",
+        help="auto: regression if every non-missing target cell is a number and "
+        f"either one is not whole or there are more than {MOST_CLASSES} distinct "
+        "ones, else classification; the choice is the first line printed "
+        "(default: %(default)s)",
+    )
     fit.add_argument(
         "--cv",
         type=_integer_at_least(2, "the number of folds"),
         default=5,
-        help="number of stratified cross-validation folds, at least 2 and at "
-        "most the row count of the smallest class (default: %(default)s)",
+        help="number of cross-validation folds (stratified for classification), "
+        "at least 2 and at most the row count of the smallest class, or half "
+        "the row count for regression (default: %(default)s)",
     )
+    defaults = TinyNetClassifier()  # TinyNetRegressor's are the same
     fit.add_argument(
         "--hidden",
         type=hidden_sizes,
         help="hidden layer sizes, comma-separated, e.g. 32,16 (default: "
-        "TinyNetClassifier's, "
-        f"{','.join(map(str, TinyNetClassifier().hidden_layer_sizes))})",
+        "the estimator's, "
+        f"{','.join(map(str, defaults.hidden_layer_sizes))})",
     )
     fit.add_argument(
         "--max-iter",
         type=_integer_at_least(1, "the number of iterations"),
         help="iterations of the solver per fit at most (default: "
-        f"TinyNetClassifier's, {TinyNetClassifier().max_iter})",
+        f"the estimator's, {defaults.max_iter})",
     )
     fit.add_argument(
         "--missing",
@@ -635,9 +768,10 @@ def _predict_parser(commands):
     predict = commands.add_parser(
         "predict",
         help="predict with a model saved by fit --save",
-        description="Predict one label per row. The model's feature columns are "
-        "read from the CSV file by name, in any order; other columns are ignored "
-        "(and listed on stderr). Only a pipeline written by fit --save is loaded.",
+        description="Predict one label (a number, for a regressor) per row. The "
+        "model's feature columns are read from the CSV file by name, in any order; "
+        "other columns are ignored (and listed on stderr). Only a pipeline written "
+        "by fit --save is loaded.",
     )
     predict.add_argument("model", help="a .skops file written by fit --save")
     predict.add_argument("data", help="CSV file with the model's feature columns")

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_diabetes, load_iris, make_regression
 
 from sklearn_tinynet import __version__
 from sklearn_tinynet.__main__ import main
@@ -79,7 +79,11 @@ def test_fit_cross_validates_saves_and_predicts(iris_csv, tmp_path, capsys):
     argv = ["fit", iris_csv, "--target", "species", "--cv", "3", "--hidden", "8,4"]
     code, out, err = run([*argv, "--save", model], capsys)
     assert code == 0
-    table = [line.split() for line in out.splitlines()[1:4]]
+    lines = out.splitlines()
+    reason = "--task auto: 'species' holds text, not only numbers"
+    assert lines[0] == f"task: classification ({reason})"
+    assert lines[1].split() == ["fold", "train", "test", "accuracy", "fit", "s"]
+    table = [line.split() for line in lines[2:5]]
     assert [row[0] for row in table] == ["1", "2", "3"]
     assert all(float(row[3]) > 0.8 for row in table)
     assert "  fitting fold 3/3 ..." in err
@@ -420,6 +424,238 @@ def test_predict_refuses_a_pipeline_fitted_without_column_names(
     sio.dump(model, tmp_path / "numpy.skops")
     assert_error(
         ["predict", tmp_path / "numpy.skops", iris_csv], capsys, "without column names"
+    )
+
+
+# -------------------------------------------------------------- regression
+
+DIABETES = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    """442 rows; the target is whole numbers, 214 distinct ones."""
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    return X.assign(progression=y)
+
+
+@pytest.fixture
+def diabetes_csv(diabetes, tmp_path):
+    diabetes.to_csv(tmp_path / "diabetes.csv", index=False)
+    return tmp_path / "diabetes.csv"
+
+
+def small_table(target):
+    """Two features of make_regression and ``target`` as column 'y'."""
+    X, _ = make_regression(len(target), 2, random_state=0)
+    return pd.DataFrame(X, columns=["a", "b"]).assign(y=target)
+
+
+TINY = ["--hidden", "2", "--max-iter", "5", "--cv", "2"]
+AUTO = [
+    ("text", ["p", "q"] * 30, "classification", "holds text, not only numbers"),
+    ("text among numbers", [1.5, 2.5] * 29 + ["x"] * 2, "classification", "holds text"),
+    ("floats", make_regression(60, 2, random_state=0)[1], "regression", "not whole"),
+    ("one non-whole", [1.0, 2.0] * 29 + [1.0, 2.5], "regression", "not whole"),
+    ("20 integers", np.arange(60) % 20, "classification", "20 distinct whole"),
+    ("21 integers", np.arange(63) % 21, "regression", "21 distinct whole numbers"),
+    ("whole floats", [0.0, 1.0, 2.0] * 20, "classification", "3 distinct whole"),
+]
+
+
+@pytest.mark.parametrize(
+    "target, task, reason", [case[1:] for case in AUTO], ids=[c[0] for c in AUTO]
+)
+def test_auto_chooses_the_task_and_says_so_first(
+    target, task, reason, tmp_path, capsys
+):
+    small_table(target).to_csv(tmp_path / "data.csv", index=False)
+    argv = ["fit", tmp_path / "data.csv", "--target", "y", *TINY]
+    code, out, _ = run(argv, capsys)
+    assert code == 0
+    first, header = out.splitlines()[:2]
+    assert first.startswith(f"task: {task} (--task auto: 'y' ") and reason in first
+    metric = {"classification": "accuracy", "regression": "R²"}[task]
+    assert header.split()[3] == metric
+
+
+def test_diabetes_whole_number_target_is_regression(diabetes_csv, capsys):
+    argv = ["fit", diabetes_csv, "--target", "progression", *TINY]
+    code, out, err = run(argv, capsys)
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "task: regression (--task auto: 'progression' holds 214 distinct whole "
+        "numbers, more than 20)"
+    )
+    assert "442 rows, 10 features, a numeric target; 2-fold cross-validation" in err
+
+
+def test_missing_targets_do_not_decide_auto(tmp_path, capsys):
+    target = [f"{v:.3f}" for v in make_regression(40, 2, random_state=0)[1]]
+    target[5], target[9] = "NA", " "
+    small_table(target).to_csv(tmp_path / "data.csv", index=False)
+    argv = ["fit", tmp_path / "data.csv", "--target", "y", *TINY]
+    assert_error(argv, capsys, "line 7, column 'y': missing label", "--missing drop")
+    code, out, err = run([*argv, "--missing", "drop"], capsys)
+    assert code == 0 and out.startswith("task: regression (--task auto")
+    assert "dropped 2 of 40 rows with a missing value or label" in err
+
+
+@pytest.mark.parametrize(
+    "target, task, summary",
+    [
+        (np.arange(100) % 25, "classification", "100 rows, 2 features, 25 classes"),
+        (np.arange(60) % 3, "regression", "60 rows, 2 features, a numeric target"),
+    ],
+)
+def test_task_forces_either_task(target, task, summary, tmp_path, capsys):
+    small_table(target).to_csv(tmp_path / "data.csv", index=False)
+    argv = ["fit", tmp_path / "data.csv", "--target", "y", *TINY]
+    assert run(argv, capsys)[1].split()[1] != task  # auto chooses the other
+    code, out, err = run([*argv, "--task", task], capsys)
+    assert code == 0
+    assert out.splitlines()[0] == f"task: {task} (--task {task})"
+    assert f"{summary}; 2-fold cross-validation" in err
+
+
+def test_regression_needs_a_numeric_target(iris_csv, tmp_path, capsys):
+    argv = ["fit", iris_csv, "--target", "species", "--task", "regression"]
+    assert_error(
+        argv,
+        capsys,
+        "line 2, column 'species': 'setosa' is not a number",
+        "--task regression needs a numeric target",
+        "--task classification",
+    )
+    target = [f"{v}" for v in range(30)]
+    target[7] = "1e400"
+    small_table(target).to_csv(tmp_path / "inf.csv", index=False)
+    argv = ["fit", tmp_path / "inf.csv", "--target", "y"]
+    assert_error(argv, capsys, "line 9, column 'y': the target is infinite")
+
+
+def test_regression_cross_validates_with_r2_per_fold(diabetes, diabetes_csv, capsys):
+    import warnings
+
+    from sklearn.model_selection import KFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_tinynet import TinyNetRegressor
+
+    argv = ["fit", diabetes_csv, "--target", "progression", "--cv", "3"]
+    argv += ["--hidden", "4", "--max-iter", "60", "--random-state", "7"]
+    code, out, err = run(argv, capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1].split() == ["fold", "train", "test", "R²", "fit", "s"]
+    table = [line.split() for line in lines[2:5]]
+    assert [row[:3] for row in table] == [
+        ["1", "294", "148"],
+        ["2", "295", "147"],
+        ["3", "295", "147"],
+    ]
+    model = make_pipeline(
+        StandardScaler(), TinyNetRegressor((4,), max_iter=60, random_state=7)
+    )
+    X = diabetes[DIABETES].astype(np.float32)
+    folds = KFold(3, shuffle=True, random_state=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning of max_iter=60
+        r2 = cross_val_score(model, X, diabetes["progression"], cv=folds)
+    assert [float(row[3]) for row in table] == [round(v, 4) for v in r2]
+    assert min(r2) > 0.1
+    assert lines[5] == f"mean {np.mean(r2):.4f} ± {np.std(r2):.4f}"
+
+
+def test_regression_fit_save_predict_roundtrip(diabetes_csv, tmp_path, capsys):
+    from sklearn_tinynet import TinyNetRegressor
+
+    model_path, out = tmp_path / "model.skops", tmp_path / "predictions.csv"
+    argv = ["fit", diabetes_csv, "--target", "progression", *FAST, "--cv", "2"]
+    code, stdout, _ = run([*argv, "--save", model_path], capsys)
+    assert code == 0
+    assert stdout.splitlines()[-1] == (
+        f"saved the model refitted on all 442 rows to {model_path}"
+    )
+    trusted = sio.get_untrusted_types(file=model_path)
+    assert trusted == ["sklearn_tinynet.TinyNetRegressor"]
+    model = sio.load(model_path, trusted=trusted)
+    assert [name for name, _ in model.steps] == ["standardscaler", "tinynetregressor"]
+    assert type(model[-1]) is TinyNetRegressor and model[-1].n_iter_ > 0
+
+    assert run(["predict", model_path, diabetes_csv, "--out", out], capsys)[0] == 0
+    predicted = pd.read_csv(out)
+    assert list(predicted.columns) == ["prediction"]
+    assert predicted["prediction"].dtype == np.float64
+    X = pd.read_csv(diabetes_csv)[DIABETES].astype(np.float32)
+    expected = model.predict(X)
+    assert expected.dtype == np.float32 and np.unique(expected).size > 400
+    np.testing.assert_array_equal(
+        predicted["prediction"].to_numpy(np.float32), expected
+    )
+
+
+def test_regression_folds_need_two_test_rows(tmp_path, capsys):
+    small_table(np.linspace(0, 1, 9)).to_csv(tmp_path / "nine.csv", index=False)
+    argv = ["fit", tmp_path / "nine.csv", "--target", "y", "--cv", "5"]
+    assert_error(argv, capsys, "9 rows are too few for --cv 5", "lower --cv to 4")
+    small_table([0.5, 1.5, 2.5]).to_csv(tmp_path / "three.csv", index=False)
+    argv = ["fit", tmp_path / "three.csv", "--target", "y", "--cv", "2"]
+    assert_error(argv, capsys, "3 rows are too few for --cv 2", "add rows")
+    # a class of one row is a classification check: every target value is unique
+    argv = ["fit", tmp_path / "nine.csv", "--target", "y", *TINY, "--cv", "4"]
+    assert run(argv, capsys)[0] == 0
+
+
+def test_predict_loads_only_the_regression_pipeline_fit_saves(
+    diabetes, diabetes_csv, tmp_path, capsys
+):
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_tinynet import TinyNetClassifier, TinyNetRegressor
+
+    X, y = diabetes[DIABETES], diabetes["progression"]
+    net = TinyNetRegressor((2,), max_iter=5, tol=0)
+    classifier = TinyNetClassifier((2,), max_iter=5, tol=0)
+    steps = {
+        "renamed": [("standardscaler", StandardScaler()), ("net", net)],
+        "extra_step": [
+            ("standardscaler", StandardScaler()),
+            ("standardscaler2", StandardScaler()),
+            ("tinynetregressor", net),
+        ],
+        "swapped": [
+            ("standardscaler", StandardScaler()),
+            ("tinynetregressor", classifier),
+        ],
+        "both": [("tinynetclassifier", classifier), ("tinynetregressor", net)],
+    }
+    words = {
+        "renamed": ["net=TinyNetRegressor", "tinynetregressor=TinyNetRegressor"],
+        "extra_step": ["standardscaler2=StandardScaler", "not a Pipeline of"],
+        "swapped": ["tinynetregressor=TinyNetClassifier", "tinynetclassifier="],
+        "both": ["asks to trust ['sklearn_tinynet.TinyNetClassifier', 's", "or"],
+    }
+    labels = (y > y.median()).astype(str)
+    for name, pipeline in steps.items():
+        if name == "both":
+            # a classifier is no transformer: built fitted, step by step
+            model = Pipeline(pipeline[:1]).fit(X, labels)
+            model.steps.append((pipeline[1][0], net.fit(X, y)))
+        else:
+            model = Pipeline(pipeline).fit(X, labels if name == "swapped" else y)
+        sio.dump(model, tmp_path / f"{name}.skops")
+        argv = ["predict", tmp_path / f"{name}.skops", diabetes_csv]
+        assert_error(argv, capsys, "was not written by fit --save", *words[name])
+    sio.dump(net.fit(X, y), tmp_path / "bare.skops")
+    assert_error(
+        ["predict", tmp_path / "bare.skops", diabetes_csv],
+        capsys,
+        "holds a TinyNetRegressor",
+        "not a Pipeline of standardscaler=StandardScaler and "
+        "tinynetregressor=TinyNetRegressor",
     )
 
 
