@@ -368,8 +368,6 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             if validation_curve is None
             else list(validation_curve),
             best_loss=min(self.loss_curve_, default=np.inf),
-            n_iter=self.n_iter_,
-            n_iter_before=self.n_iter_,
             rows_seen=self.t_,
             velocity=None if velocity is None else velocity * 1,  # a copy
             warned_divergence=incremental
@@ -384,7 +382,7 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             best_loss_=history.best_loss,
             n_iter_=history.n_iter,
             t_=history.rows_seen
-            + (history.n_iter - history.n_iter_before) * n_rows_seen,
+            + history.n_iter * n_rows_seen,
             _velocity=history.velocity,
             _warned_divergence=history.warned_divergence,
             validation_loss_curve_=history.validation_loss_curve,

@@ -116,8 +116,10 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
         draw; biases start at zero.
 
     warm_start : bool, default=False
-        Reuse the previous solution as the starting point of ``fit``. The
-        curves, ``n_iter_`` and ``t_`` continue. ``y`` must have the fitted
+        Reuse the previous solution as the starting point of ``fit``, which
+        runs up to ``max_iter`` more iterations. The curves and ``t_``
+        continue; ``n_iter_`` counts this call's iterations, as in
+        ``MLPClassifier``. ``y`` must have the fitted
         classes, and ``loss``, ``activation``, ``fit_intercept`` and
         ``hidden_layer_sizes`` must be those of the fitted network.
 
@@ -159,8 +161,8 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
 
     loss_curve_ : list of float
         Training loss at each iteration: before the update with 'gd', after
-        it with 'lbfgs'. Continues over warm starts and ``partial_fit`` calls;
-        it has ``n_iter_`` entries.
+        it with 'lbfgs'. Continues over warm starts and ``partial_fit`` calls:
+        the last call added ``n_iter_`` entries.
 
     best_loss_ : float
         Lowest value of ``loss_curve_``.
@@ -175,13 +177,14 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
         were kept; None without ``early_stopping``.
 
     n_iter_ : int
-        Number of iterations run, counted over warm starts and ``partial_fit``
-        calls like ``loss_curve_``. With 'gd', an iteration that stops
-        training (``tol``) makes no update. (``MLPClassifier`` counts the last
-        call only.)
+        Number of iterations of the last call to ``fit`` (at most
+        ``max_iter``, a warm start included), or 1 after ``partial_fit``, as
+        in ``MLPClassifier``. With 'gd', an iteration that stops training
+        (``tol``) makes no update.
 
     t_ : int
-        Number of training rows seen by the solver: rows times iterations.
+        Number of training rows seen by the solver: rows times iterations,
+        counted over warm starts and ``partial_fit`` calls.
 
     n_features_in_ : int
         Number of features seen during ``fit``.

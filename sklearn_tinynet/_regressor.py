@@ -139,11 +139,12 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
         Lowest validation loss of the last call to ``fit``.
 
     n_iter_ : int
-        Number of iterations run, counted over warm starts and
-        ``partial_fit`` calls.
+        Number of iterations of the last call to ``fit`` (at most
+        ``max_iter``), or 1 after ``partial_fit``, as in ``MLPRegressor``.
 
     t_ : int
-        Number of training rows seen by the solver: rows times iterations.
+        Number of training rows seen by the solver: rows times iterations,
+        counted over warm starts and ``partial_fit`` calls.
 
     n_features_in_ : int
         Number of features seen during ``fit``.

@@ -36,8 +36,7 @@ class History:
     validation_loss_curve: list | None = None
     best_loss: float = np.inf
     best_validation_loss: float | None = None
-    n_iter: int = 0  # iterations, counted on from the calls continued
-    n_iter_before: int = 0  # iterations of the calls continued
+    n_iter: int = 0  # iterations of this call (max_iter bounds them)
     rows_seen: int = 0  # rows times iterations, in the calls continued
     velocity: object = None  # gd's momentum, carried across partial_fit calls
     warned_divergence: bool = False  # in the partial_fit calls continued
