@@ -108,7 +108,7 @@ class RawTargetsRegressor(TinyNetRegressor):
     offset 0 and scale 1; everything else is TinyNetRegressor's own.
     """
 
-    def _scaled_targets(self, rows, model, first_call):
+    def _scaled_targets(self, rows, model, new_scale):
         n_outputs = model["n_outputs_"]
         unscaled = {"_y_offset": (0.0,) * n_outputs, "_y_scale": (1.0,) * n_outputs}
         return rows, {**model, **unscaled}

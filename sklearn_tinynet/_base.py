@@ -170,7 +170,9 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         )
         step, kwargs = self._encoder(model, y_type)
         rows = rows.map(step, **kwargs)
-        rows, model = self._scaled_targets(rows, model, first_call)
+        rows, model = self._scaled_targets(
+            rows, model, new_scale=first_call or not incremental
+        )
         # the network: its layers and starting weights, in X's namespace
         layer_units = [self.n_features_in_, *hidden_layer_sizes, model["n_outputs_"]]
         layout = _engine.ParameterLayout(layer_units, self.fit_intercept)
@@ -277,7 +279,7 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         """None, or (class_weight, classes, multilabel) for ``_rows.prepare``."""
         return None
 
-    def _scaled_targets(self, rows, model, first_call):
+    def _scaled_targets(self, rows, model, new_scale):
         """Rows whose targets are trained on in another scale, and the model."""
         return rows, model
 

@@ -455,7 +455,12 @@ def _check_rows_per_fold(n_rows, cv, path):
 def _numbers(pd, labels):
     """The labels as float64, NaN where a cell is not a number."""
     text = labels.str.strip()
-    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    # pandas < 2.1 reads numbers beyond the float64 range (1e400) as NaN
+    unread = np.flatnonzero(np.isnan(numbers))
+    for i in unread[[_is_infinite(t) for t in text.iloc[unread]]]:
+        numbers[i] = float(text.iloc[i])
+    return numbers
 
 
 def choose_task(pd, labels, task, name):

@@ -1,5 +1,7 @@
 """Every private scikit-learn name the package uses, and its version shims."""
 
+import inspect
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import _fit_context
@@ -24,6 +26,7 @@ __all__ = [
     "StrOptions",
     "check_feature_names",
     "check_n_features",
+    "check_part_sample_weight",
     "check_sample_weight",
     "check_same_namespace",
     "copy",
@@ -58,6 +61,22 @@ except ImportError:  # older scikit-learn: no callback API, nothing else changes
 
     class CallbackSupportMixin:
         pass
+
+
+_ALLOWS_ZERO_WEIGHTS = (
+    "allow_all_zero_weights" in inspect.signature(_check_sample_weight).parameters
+)
+
+
+def check_part_sample_weight(sample_weight, X, dtype):
+    """``check_sample_weight`` of one part of the rows (a dask chunk), whose
+    weights may all be 0: the weights of all parts are checked together."""
+    if _ALLOWS_ZERO_WEIGHTS:  # scikit-learn >= 1.7 refuses all zeros by default
+        return _check_sample_weight(
+            sample_weight, X, dtype=dtype, ensure_non_negative=True,
+            allow_all_zero_weights=True,
+        )  # fmt: skip
+    return _check_sample_weight(sample_weight, X, dtype=dtype, ensure_non_negative=True)
 
 
 def init_callback_context(estimator, max_subtasks):

@@ -23,7 +23,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from . import _data, _engine
-from ._compat import check_sample_weight
+from ._compat import check_part_sample_weight
 
 
 def is_dask_collection(X):
@@ -128,9 +128,7 @@ def _checked_part(X, y, sample_weight, estimator_name, y_numeric):
         input_name="y",
         ensure_min_samples=0,
     )
-    weights = check_sample_weight(
-        sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-    )
+    weights = check_part_sample_weight(sample_weight, X, dtype=X.dtype)
     return X, y, weights, np.ones(X.shape[0], dtype=np.intp)
 
 

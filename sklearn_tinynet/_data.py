@@ -289,11 +289,25 @@ def float_target_part(part):
     return X, np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1), weights, counts
 
 
-def target_moments(part):
-    """Weighted moments of each output of the part: (exponent, total weight,
-    mean, sum of weighted squared deviations), the weights divided by
-    ``2**exponent`` so that their sums cannot overflow."""
-    T = part[1]
+def largest_target(part):
+    """(n_outputs,) largest absolute target of each output; 0 without rows."""
+    return np.abs(part[1]).max(axis=0, initial=0.0)
+
+
+def column_scale(largest):
+    """A power of two near each output's largest absolute target (1 for 0):
+    targets divided by it lie in [-2, 2], so their squares neither overflow
+    nor underflow."""
+    exponent = np.frexp(largest)[1] - 1
+    return np.where(largest > 0, np.ldexp(1.0, exponent), 1.0)
+
+
+def target_moments(part, scale):
+    """Weighted moments of each output of the part's targets divided by
+    ``scale`` (powers of two): (exponent, total weight, mean, sum of weighted
+    squared deviations), the weights divided by ``2**exponent`` so that
+    their sums cannot overflow."""
+    T = part[1] / scale
     weights, exponent = scaled_by_power_of_two(part[2])
     total = float(weights.sum())
     if not total > 0:
@@ -318,17 +332,20 @@ def combined_moments(moments):
     return mean, np.sqrt(m2 / total)
 
 
-def rounded_to_bits(values, bits):
-    """``values`` rounded to ``bits`` significant bits: sums of the same
-    numbers in another order, which differ in the last bits, round alike."""
-    mantissa, exponent = np.frexp(values)
-    return np.ldexp(np.round(mantissa * 2.0**bits), exponent - bits)
+def rounded_below(values, spread, bits=20):
+    """``values`` rounded to a multiple of the power of two ``2**-bits`` below
+    ``spread``: sums of the same numbers in another order, which differ in
+    the last bits, round alike, and the rounding error is under
+    ``spread * 2**-bits``. Where the spread is 0, the values themselves."""
+    quantum = np.ldexp(1.0, np.frexp(np.where(spread > 0, spread, 1.0))[1] - bits)
+    return np.where(spread > 0, np.round(values / quantum) * quantum, values)
 
 
 def power_of_two_near(values):
-    """The power of two nearest each positive value (1 for zero)."""
+    """The power of two nearest each positive value (1 for zero), finite."""
     values = np.where(values > 0, values, 1.0)
-    return np.ldexp(1.0, np.round(np.log2(values)).astype(int))
+    exponent = np.round(np.log2(values)).clip(-1074, 1023).astype(int)
+    return np.ldexp(1.0, exponent)
 
 
 def standardised_part(part, offset, scale):

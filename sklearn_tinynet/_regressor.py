@@ -285,27 +285,36 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
     def _encoder(self, model, y_type):
         return _data.float_target_part, {}
 
-    def _scaled_targets(self, rows, model, first_call):
+    def _scaled_targets(self, rows, model, new_scale):
         """Targets standardised for training, an exact power-of-two scale.
 
         squared_error trains on ``(y - offset) / scale``: the mean rounded to
-        20 bits and the power of two nearest the standard deviation, so that
-        the same rows chunked otherwise give the same offset and scale;
+        a multiple of a power of two 2**20 times below the standard
+        deviation, and the power of two nearest the standard deviation, so
+        that the same rows chunked otherwise give the same offset and scale;
         poisson on ``y / scale``, the power of two nearest the mean. Without
-        intercepts the offset is 0 (and poisson's scale 1).
+        intercepts the offset is 0, the scale that of the root mean square
+        (and poisson's scale 1). Every fit computes them anew, a warm start
+        included; ``partial_fit`` keeps those of its first call.
         """
-        if first_call:
-            mean, std = _data.combined_moments(rows.collect(_data.target_moments))
+        if new_scale:
+            largest = np.max(rows.collect(_data.largest_target), axis=0)
+            size = _data.column_scale(largest)
+            moments = rows.collect(_data.target_moments, scale=size)
+            mean, std = (size * m for m in _data.combined_moments(moments))
             if self.loss == "poisson":
                 offset = np.zeros_like(mean)
                 scale = _data.power_of_two_near(mean)
                 if not self.fit_intercept:
                     scale = np.ones_like(mean)
-            else:
-                offset = _data.rounded_to_bits(mean, 20)
-                if not self.fit_intercept:
-                    offset = np.zeros_like(mean)
+            elif self.fit_intercept:
+                offset = _data.rounded_below(mean, std)
                 scale = _data.power_of_two_near(std)
+            else:
+                offset = np.zeros_like(mean)
+                # root mean square about 0, in units of size: no overflow
+                rms = size * np.hypot(mean / size, std / size)
+                scale = _data.power_of_two_near(rms)
             # plain floats, not arrays of a namespace other than X's
             model = {**model, "_y_offset": tuple(offset.tolist())}
             model["_y_scale"] = tuple(scale.tolist())

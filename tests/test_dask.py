@@ -437,3 +437,19 @@ def test_cross_validation_and_grid_search_on_the_cluster(client):
             on_cluster = search.set_params(n_jobs=-1).fit(Xs, ys)
     np.testing.assert_array_equal(on_cluster.cv_results_["mean_test_score"], expected)
     assert scores.shape == (2,)
+
+
+def test_a_chunk_of_zero_weights_trains_as_in_memory(client):
+    # each chunk's weights may all be 0; the sum over all chunks is checked.
+    # In memory the rows of zero weight are dropped, so blocks differ:
+    # equal to rounding
+    weights = np.r_[np.zeros(BLOCK_ROWS), INTEGER_SW[BLOCK_ROWS:]]
+    for make, X_fit, y_fit in [FITS["classifier"], FITS["regressor"]]:
+        expected = make().fit(X_fit, y_fit, sample_weight=weights)
+        fitted = make().fit(
+            da.from_array(X_fit, chunks=(BLOCK_ROWS, -1)),
+            da.from_array(y_fit, chunks=BLOCK_ROWS),
+            sample_weight=da.from_array(weights, chunks=BLOCK_ROWS),
+        )
+        for W, W_expected in zip(fitted.coefs_, expected.coefs_):
+            np.testing.assert_allclose(W, W_expected, rtol=1e-9, atol=1e-12)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -179,3 +180,44 @@ def test_skops_round_trip(tmp_path):
     assert sio.get_untrusted_types(file=path) == ["sklearn_tinynet.TinyNetRegressor"]
     loaded = sio.load(path, trusted=["sklearn_tinynet.TinyNetRegressor"])
     np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+
+
+BASE = np.sin(X[:, 0] / 50) + X[:, 1] / 100  # a unit-scale target
+
+
+@pytest.mark.parametrize(
+    "offset, unit",
+    [
+        (1.7e18, 1e9),  # nanosecond timestamps: a large offset, spread 1e9
+        (1e10, 1.0),
+        (0.0, 1e160),  # squares of y overflow float64
+        (0.0, 1e-200),  # squares of y underflow
+        (1e307, 1e300),
+    ],
+    ids=["timestamps", "offset_1e10", "huge", "tiny", "near_max"],
+)
+def test_y_in_any_units_fits_as_centred_y(offset, unit):
+    # the standardisation rounds its offset far below the spread, and takes
+    # the moments of y divided by a power of two near its largest value
+    params = dict(hidden_layer_sizes=(8,), random_state=0)
+    expected = TinyNetRegressor(**params).fit(X, BASE).score(X, BASE)
+    reg = TinyNetRegressor(**params).fit(X, offset + unit * BASE)
+    assert np.isfinite(reg._y_scale).all() and min(reg._y_scale) > 0
+    # R² in BASE's units: scikit-learn's r2_score squares y itself
+    score = r2_score(BASE, (reg.predict(X) - offset) / unit)
+    assert score == pytest.approx(expected, abs=1e-3)
+
+
+def test_a_warm_start_on_rescaled_y_standardises_anew():
+    reg = TinyNetRegressor((8,), warm_start=True, random_state=0).fit(X, BASE)
+    fresh = TinyNetRegressor((8,), random_state=0).fit(X, BASE * 1000 + 5)
+    reg.fit(X, BASE * 1000 + 5)
+    assert reg._y_scale == fresh._y_scale
+    assert reg.score(X, BASE * 1000 + 5) > 0.99
+
+
+def test_without_intercepts_the_scale_is_the_root_mean_square():
+    # y = 1000 + small: trained on y / 1024, not on y / (its tiny spread)
+    reg = TinyNetRegressor((8,), fit_intercept=False, random_state=0)
+    reg.fit(X, 1000 + BASE)
+    assert reg._y_offset == (0.0,) and reg._y_scale == (1024.0,)
