@@ -1,6 +1,7 @@
 """The one fit path of TinyNet's estimators: parameters, fit, partial_fit, predict."""
 
 import functools
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -380,11 +381,10 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         """Write every fitted attribute, at the end of a successful fit."""
         attributes.update(
             loss_curve_=history.loss_curve,
-            loss_=history.loss_curve[-1] if history.loss_curve else np.nan,
+            loss_=_returned_loss(history),
             best_loss_=history.best_loss,
             n_iter_=history.n_iter,
-            t_=history.rows_seen
-            + history.n_iter * n_rows_seen,
+            t_=history.rows_seen + history.n_iter * n_rows_seen,
             _velocity=history.velocity,
             _warned_divergence=history.warned_divergence,
             validation_loss_curve_=history.validation_loss_curve,
@@ -421,6 +421,13 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             dtype=[xp.float64, xp.float32],
             reset=False,
         )
+
+
+def _returned_loss(history):
+    """``loss_``: the training loss of the weights returned."""
+    if history.returned_loss is not None:  # divergence: weights kept
+        return history.returned_loss if math.isfinite(history.returned_loss) else np.nan
+    return history.loss_curve[-1] if history.loss_curve else np.nan
 
 
 def _check_finite_outputs(outputs, xp):

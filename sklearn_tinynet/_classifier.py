@@ -157,7 +157,9 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
         Output activation, 'logistic' or 'softmax'.
 
     loss_ : float
-        Last value of ``loss_curve_``.
+        Training loss of the weights returned: the last value of
+        ``loss_curve_``, or after divergence the loss of the weights kept
+        (NaN if none was finite).
 
     loss_curve_ : list of float
         Training loss at each iteration: before the update with 'gd', after
@@ -217,8 +219,8 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
     ``syn -= learning_rate_init * dloss/dsyn`` (plus momentum).
 
     Every update is checked, the last one included. When the loss or its
-    gradient overflows, or a call ends with a higher loss than it started
-    with, training has diverged: the weights with the lowest training loss
+    gradient overflows, or a call to ``fit`` ends with a higher loss than it
+    started with, training has diverged: the weights with the lowest training loss
     seen in the call (the starting weights included) are kept, and a
     ``ConvergenceWarning`` says so.
 
@@ -304,9 +306,11 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Make one full-batch gradient-descent update on ``X`` and ``y``.
 
-        The update is kept only if it does not raise the loss on ``X`` and
-        ``y`` (checked with a second evaluation); otherwise the weights stay
-        as they were and a ``ConvergenceWarning`` says so.
+        The update is kept unless the loss or the weights become infinite or
+        NaN (checked with a second evaluation); then the weights stay as they
+        were and a ``ConvergenceWarning`` says so. An update that raises the
+        loss is kept, as the same update is in ``fit``: a run of calls gives
+        ``fit``'s weights.
 
         Parameters
         ----------

@@ -119,7 +119,9 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
         Output activation: 'identity', or 'exp' for ``loss='poisson'``.
 
     loss_ : float
-        Last value of ``loss_curve_``.
+        Training loss of the weights returned: the last value of
+        ``loss_curve_``, or after divergence the loss of the weights kept
+        (NaN if none was finite).
 
     loss_curve_ : list of float
         Training loss at each iteration, of the targets as trained on:
