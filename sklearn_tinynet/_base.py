@@ -169,6 +169,7 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         model = self._output_layer(
             rows.target_summary(), y_type, classes, first_call, incremental
         )
+        model["_sparse_y"] = sp.issparse(y)  # predict answers in the same form
         step, kwargs = self._encoder(model, y_type)
         rows = rows.map(step, **kwargs)
         rows, model = self._scaled_targets(
@@ -272,6 +273,8 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         if sp.issparse(X):
             X = X.tocsr()  # row blocks
         y = to_numpy(y)
+        if sp.issparse(y):  # a sparse indicator matrix: its few columns, dense
+            y = y.toarray()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         return X, y

@@ -1,6 +1,7 @@
 """TinyNetClassifier: a sigmoid network trained by full-batch backpropagation."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
@@ -459,7 +460,10 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
         z = self._forward_logits(X)
         xp, _, device = get_namespace_and_device(z)
         if self._multilabel:
-            return xp.astype(z > 0, xp.int64)
+            indicator = xp.astype(z > 0, xp.int64)
+            # sparse when fitted on a sparse y, as MLPClassifier's
+            sparse = getattr(self, "_sparse_y", False)  # models of 0.2 lack it
+            return sp.csr_matrix(indicator) if sparse else indicator
         if z.shape[1] == 1:
             index = xp.astype(z[:, 0] > 0, xp.int64)
         else:

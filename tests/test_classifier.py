@@ -221,6 +221,27 @@ def test_multilabel_targets():
     np.testing.assert_array_equal(clf.predict(X), (proba > 0.5).astype(int))
 
 
+@pytest.mark.parametrize("sparse_format", ["csr", "csc"])
+def test_a_sparse_multilabel_y_fits_as_dense_and_predicts_sparse(sparse_format):
+    # as MLPClassifier: the same model, and predict answers in y's form
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 4))
+    Y = np.c_[X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] > 0.5].astype(int)
+    params = dict(hidden_layer_sizes=(8,), max_iter=30, tol=0, random_state=0)
+    dense = TinyNetClassifier(**params).fit(X, Y)
+    sparse = TinyNetClassifier(**params).fit(
+        X, sp.csr_matrix(Y).asformat(sparse_format)
+    )
+    for W, W_sparse in zip(dense.coefs_, sparse.coefs_):
+        np.testing.assert_array_equal(W, W_sparse)
+    predicted = sparse.predict(X)
+    assert sp.issparse(predicted) and predicted.format == "csr"
+    np.testing.assert_array_equal(predicted.toarray(), dense.predict(X))
+    np.testing.assert_array_equal(sparse.predict_proba(X), dense.predict_proba(X))
+    assert sparse.score(X, sp.csr_matrix(Y)) == dense.score(X, Y)
+    assert not sp.issparse(dense.predict(X))
+
+
 def test_squared_error_multiclass_probabilities_are_normalised_sigmoids():
     X, y = make_blobs(n_samples=60, centers=3, random_state=1)
     clf = TinyNetClassifier((5,), loss="squared_error", random_state=0).fit(X, y)
