@@ -398,14 +398,34 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
 
     # --- predictions ----------------------------------------------------------
 
-    def _forward_logits(self, X):
-        """The output layer's logits z of validated X, (n_samples, n_outputs)."""
+    def _forward_logits(self, X, then=None):
+        """``then(z, xp)`` of the output layer's logits z of validated X,
+        (n_samples, n_outputs), or z itself.
+
+        numpy X is computed in blocks of rows (``_engine.in_blocks``), on
+        threads: one block's layers at a time in memory.
+        """
         xp, _ = get_namespace(X)
         net = _network.Network(self.activation, self.out_activation_, self.loss)
-        with np.errstate(over="ignore", invalid="ignore"):
-            z = net.forward(self.coefs_, self.intercepts_, X, xp)[-1]
-        _check_finite_outputs(z, xp)
-        return z
+
+        overflowing = []  # rows whose logits or outputs overflowed, per block
+
+        def outputs(X_block, start):
+            with np.errstate(over="ignore", invalid="ignore"):
+                z = net.forward(self.coefs_, self.intercepts_, X_block, xp)[-1]
+                out = z if then is None else then(z, xp)
+            finite = xp.all(xp.isfinite(z), axis=1) & xp.all(xp.isfinite(out), axis=1)
+            overflowing.append(start + np.flatnonzero(~to_numpy(finite)))
+            return out
+
+        if _is_numpy(X):
+            layer_units = [X.shape[1], *(W.shape[1] for W in self.coefs_)]
+            n_threads = _engine.effective_n_threads(self.n_jobs)
+            result = _engine.in_blocks(outputs, X, layer_units, n_threads)
+        else:  # a GPU is parallel within a block
+            result = outputs(X, 0)
+        _refuse_overflowing_rows(np.sort(np.concatenate(overflowing)))
+        return result
 
     @property
     def _first_coefs(self):
@@ -433,11 +453,9 @@ def _returned_loss(history):
     return history.loss_curve[-1] if history.loss_curve else np.nan
 
 
-def _check_finite_outputs(outputs, xp):
-    """ValueError naming the rows whose outputs overflowed."""
-    finite = to_numpy(xp.all(xp.isfinite(outputs), axis=1))
-    if not finite.all():
-        rows = np.flatnonzero(~finite)
+def _refuse_overflowing_rows(rows):
+    """ValueError naming the rows whose outputs overflowed, if any."""
+    if rows.size:
         raise ValueError(
             f"X is too large for the fitted network: the outputs of {rows.size}"
             f" row(s) overflow (the first is row {rows[0]}). Transform X as "

@@ -487,9 +487,13 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
             Log-probabilities, columns in the order of ``classes_``.
         """
         X = self._validate_for_predict(X, "predict_log_proba")
-        z = self._forward_logits(X)
-        xp, _ = get_namespace(z)
-        return _network.output_log_proba(z, self.out_activation_, self._multilabel, xp)
+
+        def log_proba(z, xp):
+            return _network.output_log_proba(
+                z, self.out_activation_, self._multilabel, xp
+            )
+
+        return self._forward_logits(X, then=log_proba)
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of ``predict(X)`` against ``y``.
@@ -529,8 +533,10 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
             multilabel targets, the probability of each label.
         """
         X = self._validate_for_predict(X, "predict_proba")
+
         # from the logits directly: exp(log_proba) would lose the sum to one
         # where large logits make log_proba inexact (float32)
-        z = self._forward_logits(X)
-        xp, _ = get_namespace(z)
-        return _network.output_proba(z, self.out_activation_, self._multilabel, xp)
+        def proba(z, xp):
+            return _network.output_proba(z, self.out_activation_, self._multilabel, xp)
+
+        return self._forward_logits(X, then=proba)

@@ -7,7 +7,6 @@ from sklearn.utils.metaestimators import available_if
 from . import _data, _network
 from ._base import (
     BaseTinyNet,
-    _check_finite_outputs,
     _restoring_state_on_error,
     lazy_on_dask,
 )
@@ -373,11 +372,12 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
             Predictions; one output is raveled, as in ``MLPRegressor``.
         """
         X = self._validate_for_predict(X, "predict")
-        z = self._forward_logits(X)
-        xp, _ = get_namespace(z)
-        with np.errstate(over="ignore"):
-            y = _network.output_prediction(z, self.out_activation_, xp)
-        _check_finite_outputs(y, xp)
+
+        def prediction(z, xp):
+            return _network.output_prediction(z, self.out_activation_, xp)
+
+        y = self._forward_logits(X, then=prediction)
+        xp, _ = get_namespace(y)
         return xp.reshape(y, (-1,)) if y.shape[1] == 1 else y
 
     def score(self, X, y, sample_weight=None):
