@@ -1,6 +1,7 @@
 """The one fit path of TinyNet's estimators: parameters, fit, partial_fit, predict."""
 
 import functools
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -168,6 +169,7 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         model = self._output_layer(
             rows.target_summary(), y_type, classes, first_call, incremental
         )
+        model["_sparse_y"] = sp.issparse(y)  # predict answers in the same form
         step, kwargs = self._encoder(model, y_type)
         rows = rows.map(step, **kwargs)
         rows, model = self._scaled_targets(
@@ -271,6 +273,8 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         if sp.issparse(X):
             X = X.tocsr()  # row blocks
         y = to_numpy(y)
+        if sp.issparse(y):  # a sparse indicator matrix: its few columns, dense
+            y = y.toarray()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         return X, y
@@ -370,8 +374,6 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             if validation_curve is None
             else list(validation_curve),
             best_loss=min(self.loss_curve_, default=np.inf),
-            n_iter=self.n_iter_,
-            n_iter_before=self.n_iter_,
             rows_seen=self.t_,
             velocity=None if velocity is None else velocity * 1,  # a copy
             warned_divergence=incremental
@@ -382,11 +384,10 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         """Write every fitted attribute, at the end of a successful fit."""
         attributes.update(
             loss_curve_=history.loss_curve,
-            loss_=history.loss_curve[-1] if history.loss_curve else np.nan,
+            loss_=_returned_loss(history),
             best_loss_=history.best_loss,
             n_iter_=history.n_iter,
-            t_=history.rows_seen
-            + (history.n_iter - history.n_iter_before) * n_rows_seen,
+            t_=history.rows_seen + history.n_iter * n_rows_seen,
             _velocity=history.velocity,
             _warned_divergence=history.warned_divergence,
             validation_loss_curve_=history.validation_loss_curve,
@@ -397,14 +398,34 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
 
     # --- predictions ----------------------------------------------------------
 
-    def _forward_logits(self, X):
-        """The output layer's logits z of validated X, (n_samples, n_outputs)."""
+    def _forward_logits(self, X, then=None):
+        """``then(z, xp)`` of the output layer's logits z of validated X,
+        (n_samples, n_outputs), or z itself.
+
+        numpy X is computed in blocks of rows (``_engine.in_blocks``), on
+        threads: one block's layers at a time in memory.
+        """
         xp, _ = get_namespace(X)
         net = _network.Network(self.activation, self.out_activation_, self.loss)
-        with np.errstate(over="ignore", invalid="ignore"):
-            z = net.forward(self.coefs_, self.intercepts_, X, xp)[-1]
-        _check_finite_outputs(z, xp)
-        return z
+
+        overflowing = []  # rows whose logits or outputs overflowed, per block
+
+        def outputs(X_block, start):
+            with np.errstate(over="ignore", invalid="ignore"):
+                z = net.forward(self.coefs_, self.intercepts_, X_block, xp)[-1]
+                out = z if then is None else then(z, xp)
+            finite = xp.all(xp.isfinite(z), axis=1) & xp.all(xp.isfinite(out), axis=1)
+            overflowing.append(start + np.flatnonzero(~to_numpy(finite)))
+            return out
+
+        if _is_numpy(X):
+            layer_units = [X.shape[1], *(W.shape[1] for W in self.coefs_)]
+            n_threads = _engine.effective_n_threads(self.n_jobs)
+            result = _engine.in_blocks(outputs, X, layer_units, n_threads)
+        else:  # a GPU is parallel within a block
+            result = outputs(X, 0)
+        _refuse_overflowing_rows(np.sort(np.concatenate(overflowing)))
+        return result
 
     @property
     def _first_coefs(self):
@@ -425,11 +446,16 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         )
 
 
-def _check_finite_outputs(outputs, xp):
-    """ValueError naming the rows whose outputs overflowed."""
-    finite = to_numpy(xp.all(xp.isfinite(outputs), axis=1))
-    if not finite.all():
-        rows = np.flatnonzero(~finite)
+def _returned_loss(history):
+    """``loss_``: the training loss of the weights returned."""
+    if history.returned_loss is not None:  # divergence: weights kept
+        return history.returned_loss if math.isfinite(history.returned_loss) else np.nan
+    return history.loss_curve[-1] if history.loss_curve else np.nan
+
+
+def _refuse_overflowing_rows(rows):
+    """ValueError naming the rows whose outputs overflowed, if any."""
+    if rows.size:
         raise ValueError(
             f"X is too large for the fitted network: the outputs of {rows.size}"
             f" row(s) overflow (the first is row {rows[0]}). Transform X as "

@@ -1,6 +1,7 @@
 """TinyNetClassifier: a sigmoid network trained by full-batch backpropagation."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
@@ -116,8 +117,10 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
         draw; biases start at zero.
 
     warm_start : bool, default=False
-        Reuse the previous solution as the starting point of ``fit``. The
-        curves, ``n_iter_`` and ``t_`` continue. ``y`` must have the fitted
+        Reuse the previous solution as the starting point of ``fit``, which
+        runs up to ``max_iter`` more iterations. The curves and ``t_``
+        continue; ``n_iter_`` counts this call's iterations, as in
+        ``MLPClassifier``. ``y`` must have the fitted
         classes, and ``loss``, ``activation``, ``fit_intercept`` and
         ``hidden_layer_sizes`` must be those of the fitted network.
 
@@ -155,12 +158,14 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
         Output activation, 'logistic' or 'softmax'.
 
     loss_ : float
-        Last value of ``loss_curve_``.
+        Training loss of the weights returned: the last value of
+        ``loss_curve_``, or after divergence the loss of the weights kept
+        (NaN if none was finite).
 
     loss_curve_ : list of float
         Training loss at each iteration: before the update with 'gd', after
-        it with 'lbfgs'. Continues over warm starts and ``partial_fit`` calls;
-        it has ``n_iter_`` entries.
+        it with 'lbfgs'. Continues over warm starts and ``partial_fit`` calls:
+        the last call added ``n_iter_`` entries.
 
     best_loss_ : float
         Lowest value of ``loss_curve_``.
@@ -175,13 +180,14 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
         were kept; None without ``early_stopping``.
 
     n_iter_ : int
-        Number of iterations run, counted over warm starts and ``partial_fit``
-        calls like ``loss_curve_``. With 'gd', an iteration that stops
-        training (``tol``) makes no update. (``MLPClassifier`` counts the last
-        call only.)
+        Number of iterations of the last call to ``fit`` (at most
+        ``max_iter``, a warm start included), or 1 after ``partial_fit``, as
+        in ``MLPClassifier``. With 'gd', an iteration that stops training
+        (``tol``) makes no update.
 
     t_ : int
-        Number of training rows seen by the solver: rows times iterations.
+        Number of training rows seen by the solver: rows times iterations,
+        counted over warm starts and ``partial_fit`` calls.
 
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -214,8 +220,8 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
     ``syn -= learning_rate_init * dloss/dsyn`` (plus momentum).
 
     Every update is checked, the last one included. When the loss or its
-    gradient overflows, or a call ends with a higher loss than it started
-    with, training has diverged: the weights with the lowest training loss
+    gradient overflows, or a call to ``fit`` ends with a higher loss than it
+    started with, training has diverged: the weights with the lowest training loss
     seen in the call (the starting weights included) are kept, and a
     ``ConvergenceWarning`` says so.
 
@@ -301,9 +307,11 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Make one full-batch gradient-descent update on ``X`` and ``y``.
 
-        The update is kept only if it does not raise the loss on ``X`` and
-        ``y`` (checked with a second evaluation); otherwise the weights stay
-        as they were and a ``ConvergenceWarning`` says so.
+        The update is kept unless the loss or the weights become infinite or
+        NaN (checked with a second evaluation); then the weights stay as they
+        were and a ``ConvergenceWarning`` says so. An update that raises the
+        loss is kept, as the same update is in ``fit``: a run of calls gives
+        ``fit``'s weights.
 
         Parameters
         ----------
@@ -452,7 +460,10 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
         z = self._forward_logits(X)
         xp, _, device = get_namespace_and_device(z)
         if self._multilabel:
-            return xp.astype(z > 0, xp.int64)
+            indicator = xp.astype(z > 0, xp.int64)
+            # sparse when fitted on a sparse y, as MLPClassifier's
+            sparse = getattr(self, "_sparse_y", False)  # models of 0.2 lack it
+            return sp.csr_matrix(indicator) if sparse else indicator
         if z.shape[1] == 1:
             index = xp.astype(z[:, 0] > 0, xp.int64)
         else:
@@ -476,9 +487,13 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
             Log-probabilities, columns in the order of ``classes_``.
         """
         X = self._validate_for_predict(X, "predict_log_proba")
-        z = self._forward_logits(X)
-        xp, _ = get_namespace(z)
-        return _network.output_log_proba(z, self.out_activation_, self._multilabel, xp)
+
+        def log_proba(z, xp):
+            return _network.output_log_proba(
+                z, self.out_activation_, self._multilabel, xp
+            )
+
+        return self._forward_logits(X, then=log_proba)
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of ``predict(X)`` against ``y``.
@@ -518,8 +533,10 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
             multilabel targets, the probability of each label.
         """
         X = self._validate_for_predict(X, "predict_proba")
+
         # from the logits directly: exp(log_proba) would lose the sum to one
         # where large logits make log_proba inexact (float32)
-        z = self._forward_logits(X)
-        xp, _ = get_namespace(z)
-        return _network.output_proba(z, self.out_activation_, self._multilabel, xp)
+        def proba(z, xp):
+            return _network.output_proba(z, self.out_activation_, self._multilabel, xp)
+
+        return self._forward_logits(X, then=proba)

@@ -95,6 +95,65 @@ def _release_blas():
             _blas["limiter"] = None
 
 
+# --- predictions: blocks of rows, on threads -------------------------------
+
+
+# Rows per block of a prediction: a power of two, with at most this many
+# activations in a block's widest layer. A block's product X[rows] @ W equals
+# those rows of X @ W bit for bit when every block but the last has a
+# power-of-two number of rows and the last takes the remainder (measured
+# with OpenBLAS; a short last block on its own rounds differently).
+PREDICT_BLOCK_VALUES = 2**19
+
+
+def predict_block_rows(layer_units):
+    rows = PREDICT_BLOCK_VALUES // max(layer_units)
+    return int(min(max(2 ** int(np.log2(max(rows, 1))), MIN_BLOCK_ROWS), BLOCK_ROWS))
+
+
+def in_blocks(compute, X, layer_units, n_threads):
+    """``compute(X[rows], start)`` of blocks of ``predict_block_rows`` rows
+    (the last with the remainder), stacked into one array: the layers of one
+    block at a time in memory.
+
+    Blocks are independent, so the result is the same for any number of
+    threads, and equal to ``compute(X, 0)``, the one block of fewer than
+    twice the block's rows.
+    """
+    n_rows = X.shape[0]
+    block_rows = predict_block_rows(layer_units)
+    bounds = list(range(0, n_rows - block_rows + 1, block_rows))[1:] + [n_rows]
+    if len(bounds) == 1:
+        return compute(X, 0)
+    first = compute(X[: bounds[0]], 0)
+    out = np.empty((n_rows, *first.shape[1:]), dtype=first.dtype)
+    out[: bounds[0]] = first
+    stops = dict(zip(bounds[:-1], bounds[1:]))
+
+    def run(start):
+        out[start : stops[start]] = compute(X[start : stops[start]], start)
+
+    starts = bounds[:-1]
+    n_threads = min(n_threads, len(starts))
+    if n_threads == 1:
+        for start in starts:
+            run(start)
+        return out
+    errors = np.geterr()  # numpy's error state is per thread
+
+    def run_with_errors(start):
+        with np.errstate(**errors):
+            run(start)
+
+    _hold_blas_single_threaded()
+    try:
+        with ThreadPoolExecutor(n_threads) as pool:
+            list(pool.map(run_with_errors, starts))
+    finally:
+        _release_blas()
+    return out
+
+
 # --- the flat parameter vector -------------------------------------------------
 
 

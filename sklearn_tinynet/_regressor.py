@@ -7,7 +7,6 @@ from sklearn.utils.metaestimators import available_if
 from . import _data, _network
 from ._base import (
     BaseTinyNet,
-    _check_finite_outputs,
     _restoring_state_on_error,
     lazy_on_dask,
 )
@@ -119,7 +118,9 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
         Output activation: 'identity', or 'exp' for ``loss='poisson'``.
 
     loss_ : float
-        Last value of ``loss_curve_``.
+        Training loss of the weights returned: the last value of
+        ``loss_curve_``, or after divergence the loss of the weights kept
+        (NaN if none was finite).
 
     loss_curve_ : list of float
         Training loss at each iteration, of the targets as trained on:
@@ -139,11 +140,12 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
         Lowest validation loss of the last call to ``fit``.
 
     n_iter_ : int
-        Number of iterations run, counted over warm starts and
-        ``partial_fit`` calls.
+        Number of iterations of the last call to ``fit`` (at most
+        ``max_iter``), or 1 after ``partial_fit``, as in ``MLPRegressor``.
 
     t_ : int
-        Number of training rows seen by the solver: rows times iterations.
+        Number of training rows seen by the solver: rows times iterations,
+        counted over warm starts and ``partial_fit`` calls.
 
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -370,11 +372,12 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
             Predictions; one output is raveled, as in ``MLPRegressor``.
         """
         X = self._validate_for_predict(X, "predict")
-        z = self._forward_logits(X)
-        xp, _ = get_namespace(z)
-        with np.errstate(over="ignore"):
-            y = _network.output_prediction(z, self.out_activation_, xp)
-        _check_finite_outputs(y, xp)
+
+        def prediction(z, xp):
+            return _network.output_prediction(z, self.out_activation_, xp)
+
+        y = self._forward_logits(X, then=prediction)
+        xp, _ = get_namespace(y)
         return xp.reshape(y, (-1,)) if y.shape[1] == 1 else y
 
     def score(self, X, y, sample_weight=None):

@@ -36,11 +36,11 @@ class History:
     validation_loss_curve: list | None = None
     best_loss: float = np.inf
     best_validation_loss: float | None = None
-    n_iter: int = 0  # iterations, counted on from the calls continued
-    n_iter_before: int = 0  # iterations of the calls continued
+    n_iter: int = 0  # iterations of this call (max_iter bounds them)
     rows_seen: int = 0  # rows times iterations, in the calls continued
     velocity: object = None  # gd's momentum, carried across partial_fit calls
     warned_divergence: bool = False  # in the partial_fit calls continued
+    returned_loss: float | None = None  # the kept weights' loss, after divergence
 
 
 class NoImprovementStopper:
@@ -171,14 +171,18 @@ class _Recorder:
         """Put the weights to return in ``theta``; warn on divergence or max_iter.
 
         Training diverged when a gd iterate overflowed, or the final weights'
-        loss is not finite or above the starting loss. The weights returned
-        are those of the lowest validation loss (early stopping); otherwise,
-        after divergence, those of the lowest training loss seen.
+        loss is not finite or, in a fit, above the starting loss (a
+        ``partial_fit`` update that raises the loss is kept, as the same
+        update is in a fit). The weights returned are those of the lowest
+        validation loss (early stopping); otherwise, after divergence, those
+        of the lowest training loss seen, whose loss becomes
+        ``history.returned_loss``.
         """
+        rose = self.start_loss is not None and final_loss > self.start_loss
         diverged = (
             self.not_finite
             or not math.isfinite(final_loss)
-            or (self.start_loss is not None and final_loss > self.start_loss)
+            or (rose and not self.settings.incremental)
         )
         if math.isfinite(final_loss):
             self.see(theta, final_loss)
@@ -188,6 +192,7 @@ class _Recorder:
         elif diverged:
             theta[...] = self.lowest_theta
             kept = self._lowest_loss_weights()
+            self.history.returned_loss = self.lowest_loss
         if diverged:
             self.history.velocity = None  # the momentum of the diverging steps
             if not (self.settings.incremental and self.history.warned_divergence):

@@ -88,7 +88,8 @@ def test_torch_float32_stays_float32_and_partial_fit_works():
         assert all(W.dtype == torch.float32 for W in clf.coefs_ + clf.intercepts_)
         assert clf.predict_proba(X_t).dtype == torch.float32
         clf.partial_fit(X_t, y_t)
-        assert clf.n_iter_ == 6 and clf.coefs_[0].dtype == torch.float32
+        assert clf.n_iter_ == 1 and clf.coefs_[0].dtype == torch.float32
+        assert len(clf.loss_curve_) == 6
 
 
 def test_gd_makes_no_round_trip_to_numpy_per_iteration(monkeypatch):
@@ -388,4 +389,5 @@ def test_regressor_torch_float32_and_partial_fit():
         assert reg.predict(X_t).dtype == torch.float32
         assert reg.predict(X_t).shape == (len(X_REG),)
         reg.partial_fit(X_t, y_t)
-        assert reg.n_iter_ == 6 and reg.coefs_[0].dtype == torch.float32
+        assert reg.n_iter_ == 1 and reg.coefs_[0].dtype == torch.float32
+        assert len(reg.loss_curve_) == 6

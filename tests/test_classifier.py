@@ -221,6 +221,27 @@ def test_multilabel_targets():
     np.testing.assert_array_equal(clf.predict(X), (proba > 0.5).astype(int))
 
 
+@pytest.mark.parametrize("sparse_format", ["csr", "csc"])
+def test_a_sparse_multilabel_y_fits_as_dense_and_predicts_sparse(sparse_format):
+    # as MLPClassifier: the same model, and predict answers in y's form
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 4))
+    Y = np.c_[X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] > 0.5].astype(int)
+    params = dict(hidden_layer_sizes=(8,), max_iter=30, tol=0, random_state=0)
+    dense = TinyNetClassifier(**params).fit(X, Y)
+    sparse = TinyNetClassifier(**params).fit(
+        X, sp.csr_matrix(Y).asformat(sparse_format)
+    )
+    for W, W_sparse in zip(dense.coefs_, sparse.coefs_):
+        np.testing.assert_array_equal(W, W_sparse)
+    predicted = sparse.predict(X)
+    assert sp.issparse(predicted) and predicted.format == "csr"
+    np.testing.assert_array_equal(predicted.toarray(), dense.predict(X))
+    np.testing.assert_array_equal(sparse.predict_proba(X), dense.predict_proba(X))
+    assert sparse.score(X, sp.csr_matrix(Y)) == dense.score(X, Y)
+    assert not sp.issparse(dense.predict(X))
+
+
 def test_squared_error_multiclass_probabilities_are_normalised_sigmoids():
     X, y = make_blobs(n_samples=60, centers=3, random_state=1)
     clf = TinyNetClassifier((5,), loss="squared_error", random_state=0).fit(X, y)
@@ -312,8 +333,10 @@ def test_partial_fit_is_one_update_with_momentum_state():
         partial.partial_fit(X, y, classes=[0, 1, 2])
     for W, W_partial in zip(fitted.coefs_, partial.coefs_):
         np.testing.assert_array_equal(W, W_partial)
-    # n_iter_ and t_ count on over partial_fit calls, as loss_curve_ does
-    assert partial.n_iter_ == 3 == len(partial.loss_curve_) and partial.t_ == 150
+    # t_ counts on over partial_fit calls, as loss_curve_ does; n_iter_ is
+    # the last call's, as in scikit-learn
+    assert partial.n_iter_ == 1 and len(partial.loss_curve_) == 3
+    assert partial.t_ == 150
     assert partial.loss_curve_ == fitted.loss_curve_
 
 
@@ -340,7 +363,7 @@ def test_warm_start_continues_training():
     quiet(twice.fit, X, y)
     for W, W_twice in zip(once.coefs_, twice.coefs_):
         np.testing.assert_allclose(W, W_twice, rtol=1e-12)
-    assert len(twice.loss_curve_) == 20 and twice.n_iter_ == 20
+    assert len(twice.loss_curve_) == 20 and twice.n_iter_ == 10
 
 
 def test_failed_warm_start_fit_leaves_model_intact():

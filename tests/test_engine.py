@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.special import expit, log_softmax, softmax
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from sklearn_tinynet import TinyNetClassifier, _engine, _inplace
+from sklearn_tinynet import TinyNetClassifier, _engine, _inplace, _network
 from sklearn_tinynet._engine import (
     LocalEngine,
     ParameterLayout,
@@ -646,3 +647,61 @@ def test_early_stopping_over_several_blocks_is_bit_identical_for_any_n_jobs():
     assert threaded.validation_loss_curve_ == reference.validation_loss_curve_
     assert threaded.loss_curve_ == reference.loss_curve_
     np.testing.assert_array_equal(threaded.coefs_[0], reference.coefs_[0])
+
+
+# --- predictions in blocks ---------------------------------------------------
+
+
+def blocked_classifier():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3000, 10))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
+    clf = TinyNetClassifier(max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return clf.fit(X, y)
+
+
+def test_predictions_in_blocks_are_those_of_the_whole_forward_pass():
+    clf = blocked_classifier()
+    X = np.random.RandomState(1).normal(size=(50_001, 10))
+    assert _engine.predict_block_rows([10, 100, 3]) == 4096  # so 12 blocks
+    net = Network(clf.activation, clf.out_activation_, clf.loss)
+    z = net.forward(clf.coefs_, clf.intercepts_, X, np)[-1]
+    np.testing.assert_allclose(clf.decision_function(X), z, rtol=1e-12, atol=1e-14)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba, _network.output_proba(z, "softmax", False, np))
+    # independent blocks: the same for any number of threads
+    one = clf.set_params(n_jobs=1).predict_proba(X)
+    np.testing.assert_array_equal(one, proba)
+    np.testing.assert_array_equal(clf.predict(X), z.argmax(axis=1))
+
+
+def test_predictions_hold_one_block_of_layers_at_a_time():
+    # the extra memory grows with the outputs only, not with the hidden
+    # layers (the whole (100,) layer and its temporaries were 30x X). One
+    # thread: with two, the blocks' peaks overlap at times
+    clf = blocked_classifier().set_params(n_jobs=1)
+
+    def extra_peak(method, n_rows):
+        X = np.random.RandomState(1).normal(size=(n_rows, 10))
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        method(X)
+        peak = tracemalloc.get_traced_memory()[1] - before
+        tracemalloc.stop()
+        return peak, X.nbytes
+
+    for method in (clf.predict_proba, clf.predict, clf.decision_function):
+        small, small_bytes = extra_peak(method, 50_000)
+        large, large_bytes = extra_peak(method, 200_000)
+        assert large - small < large_bytes - small_bytes, method.__name__
+
+
+def test_an_overflowing_row_in_a_later_block_is_named():
+    X = np.random.RandomState(1).normal(size=(20_000, 10))
+    clf = TinyNetClassifier((), random_state=0).fit(X[:500], X[:500, 0] > 0)
+    X[17_000] = 1e308  # the logits of a linear model overflow
+    message = r"of 1 row\(s\) overflow \(the first is row 17000\)"
+    with pytest.raises(ValueError, match=message):
+        clf.predict_proba(X)

@@ -17,11 +17,6 @@ Not ported (one line each):
 - test_lbfgs_regression_maxfun: no max_fun parameter; scipy's maxfun is fixed
   at 15000, so nothing but max_iter limits L-BFGS.
 - test_shuffle: no shuffle or batch_size; every update uses all rows.
-- test_warm_start_full_iteration (MLPRegressor case): pins scikit-learn's
-  n_iter_ over warm starts (max_iter of the last fit); TinyNet's n_iter_
-  counts on over warm starts, for now.
-- test_mlp_warm_start_no_convergence (MLPRegressor cases): pins the same
-  n_iter_ (20 after a warm fit with max_iter=20); 'adam' also has no equivalent.
 - MLPClassifier-only tests: see tests/test_mlp_port.py.
 
 Adapted: test_nonfinite_params (TinyNet fits huge X without overflow, so a
@@ -656,3 +651,42 @@ def test_poisson_partial_fit_takes_a_batch_of_zero_counts():
     before = reg.predict(X[:5])
     reg.partial_fit(X[:5], np.zeros(5))
     assert (reg.predict(X[:5]) < before).all()
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+def test_warm_start_full_iteration(solver):
+    # changed: 'sgd' is 'gd'. A warm-started fit runs max_iter iterations
+    # again, and n_iter_ counts them (scikit-learn's gh-16812)
+    X, y = X_reg, y_reg
+    max_iter = 3
+    reg = TinyNetRegressor(
+        hidden_layer_sizes=2, solver=solver, warm_start=True, max_iter=max_iter
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+        assert max_iter == reg.n_iter_
+        reg.fit(X, y)
+        assert max_iter == reg.n_iter_
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+def test_mlp_warm_start_no_convergence(solver):
+    # changed: 'sgd'/'adam' are 'gd'; n_iter_no_change is an integer here, and
+    # tol=1e-12 keeps either solver from stopping early
+    model = TinyNetRegressor(
+        solver=solver,
+        warm_start=True,
+        early_stopping=False,
+        max_iter=10,
+        n_iter_no_change=1000,
+        tol=1e-12,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X_iris, y_iris)
+    assert model.n_iter_ == 10
+    model.set_params(max_iter=20)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X_iris, y_iris)
+    assert model.n_iter_ == 20

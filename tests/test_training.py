@@ -450,20 +450,41 @@ def test_a_single_diverging_update_is_not_returned():
         np.testing.assert_array_equal(W, W_start)
 
 
+# a step of 1e308 on rows of 1e3: the weights overflow
+X_WIDE = X_SMALL * 1e3
+OVERFLOW = dict(learning_rate_init=1e308)
+
+
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 def test_partial_fit_never_returns_a_diverging_update(momentum):
     params = {**GD, "momentum": momentum}
-    clf = TinyNetClassifier((3,), learning_rate_init=1e6, **params)
+    clf = TinyNetClassifier((3,), **OVERFLOW, **params)
     with pytest.warns(ConvergenceWarning, match="Kept the starting weights"):
-        clf.partial_fit(X_SMALL, y_small, classes=[0, 1])
+        clf.partial_fit(X_WIDE, y_small, classes=[0, 1])
     for _ in range(3):
-        clf.partial_fit(X_SMALL, y_small)  # warned once already
-        proba = clf.predict_proba(X_SMALL)
+        clf.partial_fit(X_WIDE, y_small)  # warned once already
+        proba = clf.predict_proba(X_WIDE)
         assert np.isfinite(proba).all()
-        assert binary_log_loss(clf, X_SMALL, y_small) == pytest.approx(
+        assert binary_log_loss(clf, X_WIDE, y_small) == pytest.approx(
             clf.loss_curve_[0], rel=1e-12
         )
+        assert clf.loss_ == clf.loss_curve_[0]
     assert clf._velocity is None  # the diverging momentum is not carried over
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_a_partial_fit_update_that_raises_the_loss_is_kept(momentum):
+    # fit keeps such an update within its run, so partial_fit does too
+    params = {**GD, "momentum": momentum}
+    clf = TinyNetClassifier((3,), learning_rate_init=1e4, **params)
+    start = TinyNetClassifier((3,), learning_rate_init=1e4, **params)
+    start.partial_fit(X_SMALL, y_small, classes=[0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.partial_fit(X_SMALL, y_small, classes=[0, 1])
+        clf.partial_fit(X_SMALL, y_small)
+    assert clf.loss_curve_[1] > clf.loss_curve_[0]  # the first update raised it
+    assert not np.array_equal(clf.coefs_[0], start.coefs_[0])
 
 
 def test_a_last_update_that_lowers_the_loss_is_kept():
@@ -512,7 +533,11 @@ def test_max_iter_warning_points_at_the_callers_line(solver):
 def test_divergence_warning_points_at_the_callers_line():
     clf = TinyNetClassifier((3,), learning_rate_init=1e4, max_iter=1, **GD)
     assert warning_filename(clf.fit, X_SMALL, y_small) == __file__
-    assert warning_filename(clf.partial_fit, X_SMALL, y_small) == __file__
+    clf = TinyNetClassifier((3,), **OVERFLOW, **GD)
+    assert warning_filename(clf.fit, X_WIDE, y_small) == __file__
+    clf = TinyNetClassifier((3,), **OVERFLOW, **GD)
+    partial_fit = clf.partial_fit
+    assert warning_filename(partial_fit, X_WIDE, y_small, classes=[0, 1]) == __file__
 
 
 def test_warnings_from_a_pipeline_point_at_the_callers_line():
@@ -532,15 +557,15 @@ def test_warnings_from_cross_validation_point_at_the_callers_line():
 
 
 def test_a_loop_of_diverging_partial_fit_calls_warns_once_until_the_next_fit():
-    clf = TinyNetClassifier((3,), learning_rate_init=1e4, **GD)
+    clf = TinyNetClassifier((3,), **OVERFLOW, **GD)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for _ in range(4):
-            clf.partial_fit(X_SMALL, y_small, classes=[0, 1])
+            clf.partial_fit(X_WIDE, y_small, classes=[0, 1])
         assert [w.category for w in caught] == [ConvergenceWarning]
-        assert np.isfinite(clf.predict_proba(X_SMALL)).all()
-        clf.set_params(max_iter=1).fit(X_SMALL, y_small)
-        clf.partial_fit(X_SMALL, y_small)
+        assert np.isfinite(clf.predict_proba(X_WIDE)).all()
+        clf.set_params(max_iter=1).fit(X_WIDE, y_small)
+        clf.partial_fit(X_WIDE, y_small)
     assert [w.category for w in caught] == [ConvergenceWarning] * 3
 
 
@@ -578,3 +603,13 @@ def test_worker_threads_keep_the_callers_numpy_error_state():
         warnings.simplefilter("always")
         clf.fit(X, y, sample_weight=np.full(len(y), 1e-200))
     assert [w.category for w in caught] == [ConvergenceWarning]
+
+
+def test_loss_is_that_of_the_weights_returned_after_divergence():
+    # the curve records the diverged losses; loss_ describes the kept weights
+    clf = TinyNetClassifier((3,), learning_rate_init=1e4, max_iter=5, **GD)
+    with pytest.warns(ConvergenceWarning, match="Kept the starting weights"):
+        clf.fit(X_SMALL, y_small)
+    assert max(clf.loss_curve_) > 100 * clf.loss_curve_[0]
+    assert clf.loss_ == clf.loss_curve_[0]
+    assert clf.loss_ == pytest.approx(binary_log_loss(clf, X_SMALL, y_small), rel=1e-12)

@@ -20,7 +20,7 @@ def test_partial_fit_with_other_classes_on_a_later_call_is_refused():
         clf.partial_fit(X, y, classes=np.array([0, 1, 2, 3]))
     with pytest.raises(ValueError, match="is not the same as on last call"):
         clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1])
-    assert clf.n_iter_ == 3
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 3
     assert not all(np.array_equal(W, W0) for W, W0 in zip(clf.coefs_, coefs))
 
 
@@ -52,18 +52,20 @@ def test_a_changed_network_needs_a_new_fit(incremental, name, first, then):
     assert clf._network_params[name] == then
 
 
-def test_curves_have_n_iter_entries_over_fit_warm_start_and_partial_fit():
+def test_curves_continue_and_n_iter_counts_the_last_call():
+    # scikit-learn's convention: max_iter bounds each call and n_iter_ counts
+    # its iterations; loss_curve_ and t_ go on
     clf = TinyNetClassifier((4,), max_iter=5, warm_start=True, **GD).fit(X, y)
     assert clf.n_iter_ == len(clf.loss_curve_) == 5
     clf.fit(X, y)
-    assert clf.n_iter_ == len(clf.loss_curve_) == 10
+    assert clf.n_iter_ == 5 and len(clf.loss_curve_) == 10
     for _ in range(2):
         clf.partial_fit(X, y)
-    assert clf.n_iter_ == len(clf.loss_curve_) == 12
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 12
     assert clf.t_ == 12 * len(X)
     lbfgs = TinyNetClassifier((4,), max_iter=3, tol=0.0, warm_start=True)
     lbfgs.set_params(random_state=0).fit(X, y).fit(X, y)
-    assert lbfgs.n_iter_ == len(lbfgs.loss_curve_) == 6
+    assert lbfgs.n_iter_ == 3 and len(lbfgs.loss_curve_) == 6
 
 
 def test_validation_curve_carries_over_with_the_loss_curve():
@@ -72,7 +74,7 @@ def test_validation_curve_carries_over_with_the_loss_curve():
     first = list(clf.validation_loss_curve_)
     clf.fit(X, y)
     curve = clf.validation_loss_curve_
-    assert len(curve) == len(clf.loss_curve_) == clf.n_iter_ == 8
+    assert len(curve) == len(clf.loss_curve_) == 2 * clf.n_iter_ == 8
     assert curve[:4] == first
     # this call's best weights were kept
     assert clf.best_validation_loss_ == min(curve[4:])
@@ -88,4 +90,4 @@ def test_validation_curve_is_nan_where_the_continued_fit_had_none():
     # and gone after a fit without early stopping, warm or not
     clf.set_params(early_stopping=False).fit(X, y)
     assert clf.validation_loss_curve_ is None and clf.best_validation_loss_ is None
-    assert len(clf.loss_curve_) == clf.n_iter_ == 9
+    assert len(clf.loss_curve_) == 3 * clf.n_iter_ == 9
