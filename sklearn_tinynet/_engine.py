@@ -125,8 +125,18 @@ def in_blocks(compute, X, layer_units, n_threads):
     bounds = list(range(0, n_rows - block_rows + 1, block_rows))[1:] + [n_rows]
     if len(bounds) == 1:
         return compute(X, 0)
+    # BLAS on one thread for every block, so that any number of threads
+    # gives the same products
+    _hold_blas_single_threaded()
+    try:
+        return _blocks(compute, X, bounds, n_threads)
+    finally:
+        _release_blas()
+
+
+def _blocks(compute, X, bounds, n_threads):
     first = compute(X[: bounds[0]], 0)
-    out = np.empty((n_rows, *first.shape[1:]), dtype=first.dtype)
+    out = np.empty((X.shape[0], *first.shape[1:]), dtype=first.dtype)
     out[: bounds[0]] = first
     stops = dict(zip(bounds[:-1], bounds[1:]))
 
@@ -145,12 +155,8 @@ def in_blocks(compute, X, layer_units, n_threads):
         with np.errstate(**errors):
             run(start)
 
-    _hold_blas_single_threaded()
-    try:
-        with ThreadPoolExecutor(n_threads) as pool:
-            list(pool.map(run_with_errors, starts))
-    finally:
-        _release_blas()
+    with ThreadPoolExecutor(n_threads) as pool:
+        list(pool.map(run_with_errors, starts))
     return out
 
 
