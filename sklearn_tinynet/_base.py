@@ -73,6 +73,14 @@ def _float_dtype(dtype):
     return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
+# growing_sample="auto": L-BFGS starts on this many rows when there are at
+# least GROWING_SAMPLE_MIN_ROWS training rows. On 80,000 rows it reached
+# given accuracies sooner but ended 0.6 points lower at max_iter; on 400,000
+# it ended higher in half the time (docs/defaults.rst).
+GROWING_SAMPLE_INITIAL_ROWS = 10_000
+GROWING_SAMPLE_MIN_ROWS = 200_000
+
+
 class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
     """What TinyNet's classifier and regressor share: the network, the fit.
 
@@ -91,6 +99,11 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         ],
         "activation": [StrOptions({"logistic", "tanh", "relu", "identity"})],
         "solver": [StrOptions({"gd", "lbfgs"})],
+        "growing_sample": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="both")],
@@ -195,6 +208,7 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             rows, net, layout, alpha=self.alpha,
             n_threads=_engine.effective_n_threads(self.n_jobs),
             class_weight=self._class_weight_spec(model), split=split,
+            growth=self._growth(random_state, first_call),
         )  # fmt: skip
         del rows
 
@@ -214,10 +228,11 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             _training.train(
                 prepared.train.loss_and_gradient, theta, self._settings(incremental),
                 get_namespace(theta)[0], validation_loss=validation_loss,
-                callbacks=callbacks, history=history,
+                callbacks=callbacks, history=history, samples=prepared.samples,
             )  # fmt: skip
         callbacks.close()
-        self._commit(fitted_attributes(), history, prepared.n_rows_seen)
+        sample_rows = [sample.n_rows_seen for sample, _ in prepared.samples]
+        self._commit(fitted_attributes(), history, [*sample_rows, prepared.n_rows_seen])
         return self
 
     def _input_rows(self, X, y, sample_weight, first_call, incremental):
@@ -349,6 +364,20 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             )
         return W
 
+    def _growth(self, random_state, first_call):
+        """(initial rows, fewest rows, seed) of a growing sample, or None.
+
+        A warm start continues on all rows: its samples would pull trained
+        weights towards their own optima.
+        """
+        if self.solver != "lbfgs" or not first_call or self.growing_sample is None:
+            return None
+        initial, min_rows = self.growing_sample, 2 * self.growing_sample
+        if self.growing_sample == "auto":
+            initial, min_rows = GROWING_SAMPLE_INITIAL_ROWS, GROWING_SAMPLE_MIN_ROWS
+        # drawn last, so that full-batch fits draw as they always did
+        return initial, min_rows, random_state.randint(np.iinfo(np.int32).max)
+
     def _settings(self, incremental):
         return _training.Settings(
             solver=self.solver,
@@ -380,14 +409,23 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             and getattr(self, "_warned_divergence", False),
         )
 
-    def _commit(self, attributes, history, n_rows_seen):
-        """Write every fitted attribute, at the end of a successful fit."""
+    def _commit(self, attributes, history, sample_rows):
+        """Write every fitted attribute, at the end of a successful fit.
+
+        ``sample_rows`` are the original rows behind each growing sample,
+        then behind all training rows.
+        """
+        stages = history.sample_of_iteration or [-1] * history.n_iter
+        sizes = [sample_rows[k] for k in stages]  # this call's iterations
+        n_before = len(history.loss_curve) - history.n_iter
+        before = list(getattr(self, "sample_size_curve_", []))[:n_before]
         attributes.update(
             loss_curve_=history.loss_curve,
             loss_=_returned_loss(history),
             best_loss_=history.best_loss,
             n_iter_=history.n_iter,
-            t_=history.rows_seen + history.n_iter * n_rows_seen,
+            t_=history.rows_seen + sum(sizes),
+            sample_size_curve_=before + sizes,
             _velocity=history.velocity,
             _warned_divergence=history.warned_divergence,
             validation_loss_curve_=history.validation_loss_curve,

@@ -204,6 +204,7 @@ class DaskEngine:
         self.block_rows = _engine.rows_per_block(n_rows, layout.layer_units)
         self.grad = np.zeros(layout.size, dtype=dtype)
         self._shards = None  # [(future of a shard, indices of its chunks)]
+        self._chunk_grads, self._chunk_weights = None, None
 
     def __enter__(self):
         from distributed import wait
@@ -267,6 +268,7 @@ class DaskEngine:
         The gradient is the engine's own buffer, overwritten by the next call.
         """
         losses, grads = self._map(theta, with_gradient=True)
+        self._chunk_grads = grads
         # (n_chunks, size) summed in chunk order, as LocalEngine sums its lanes
         np.sum(grads, axis=0, out=self.grad)
         total = sum(losses)
@@ -276,6 +278,18 @@ class DaskEngine:
                 self.grad, coefs, self.alpha, self.layout, np
             )
         return total, self.grad
+
+    def gradient_variance(self, along):
+        """``_engine.mean_gradient_variance`` of the last ``loss_and_gradient``
+        along a vector, from its chunks' sums; None with one chunk."""
+        if self._chunk_weights is None:
+            weights = self.client.gather(
+                [self.client.submit(_data.weight_sum, part) for part in self.parts]
+            )
+            self._chunk_weights = np.array(weights)
+        return _engine.mean_gradient_variance(
+            self._chunk_grads, self._chunk_weights, along
+        )
 
 
 # --- the rows -----------------------------------------------------------------
@@ -303,7 +317,8 @@ class DaskRows:
         # chunks are trained on in their own order
         return self
 
-    def source(self, net, layout, *, alpha, n_threads):
+    def source(self, net, layout, *, alpha, n_threads, all_lanes=False):
+        # the chunks are the parts that gradient_variance compares
         sizes = self.collect(_n_rows)
         kept = [part for part, n in zip(self.parts, sizes) if n > 0]
         dtype = self.collect(_dtype)[0]

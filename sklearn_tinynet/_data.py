@@ -256,6 +256,44 @@ def row_hashes(X, Y, seed):
     return u
 
 
+def _mix64(z):
+    """splitmix64's finaliser: uint64 values to well-mixed uint64 values."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def sample_keys(X, Y, seed):
+    """Each row's seeded key, uniform in [0, 1), from its content, (n_rows,).
+
+    The key is the sum (mod 2**64) of a mix of each nonzero ``(column,
+    value)`` pair of X and each column of Y, so dense and sparse X agree and
+    a row's key depends on nothing but the row: the rows below a threshold
+    are the same whatever the row order or the chunks. Vectorised over rows,
+    one column at a time.
+    """
+    X = X.tocsc() if sp.issparse(X) else X
+    Y = np.reshape(np.asarray(Y, dtype=np.float64), (X.shape[0], -1))
+    keys = np.zeros(X.shape[0], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        salt = _mix64(np.uint64(seed % 2**64))
+        for j in range(X.shape[1]):
+            column = _mix64(salt + np.uint64(j))
+            if sp.issparse(X):
+                rows = X.indices[X.indptr[j] : X.indptr[j + 1]]
+                values = X.data[X.indptr[j] : X.indptr[j + 1]].astype(np.float64)
+                mixed = _mix64(values.view(np.uint64) ^ column)
+                np.add.at(keys, rows, np.where(values != 0, mixed, 0))
+            else:
+                values = np.asarray(X[:, j], dtype=np.float64)
+                mixed = _mix64(values.view(np.uint64) ^ column)
+                keys += np.where(values != 0, mixed, 0)  # -0.0, 0.0 left out
+        for j in range(Y.shape[1]):
+            column = _mix64(salt + np.uint64(2**63 + j))
+            keys += _mix64((Y[:, j] + 0.0).view(np.uint64) ^ column)
+    return (_mix64(keys) >> np.uint64(11)) * 2.0**-53
+
+
 # --- per-part steps: a part is (X, T, weights, counts) ----------------------
 
 
@@ -433,10 +471,7 @@ def class_weighted_part(part, per_value, exponent):
 
 def hashed_part(part, seed):
     """The part, and each row's validation hash; inf for rows of zero weight."""
-    X, T, weights, _ = part
-    u = row_hashes(to_numpy(X), to_numpy(T), seed)
-    u[weights == 0] = np.inf
-    return part, u
+    return keyed_part(part, seed, keys=row_hashes)
 
 
 def hash_summary(hashed, fraction):
@@ -467,3 +502,28 @@ def take_rows(part, mask):
     if not (isinstance(X, np.ndarray) or sp.issparse(X)):  # X's namespace, device
         rows = get_namespace(X)[0].asarray(mask, device=X.device)
     return X[rows], T[mask], weights[mask], counts[mask]
+
+
+def keyed_part(part, seed, keys=sample_keys):
+    """The part, and each row's ``keys(X, T, seed)``; inf for rows of zero
+    weight."""
+    X, T, weights, _ = part
+    u = keys(to_numpy(X), to_numpy(T), seed)
+    u[weights == 0] = np.inf
+    return part, u
+
+
+def rows_below(keyed, fractions):
+    """For each fraction, the part's rows with a key below it, and the
+    original rows behind them: (len(fractions), 2) integers."""
+    part, u = keyed
+    return np.array(
+        [[np.sum(u < f), part[3][u < f].sum()] for f in fractions], dtype=np.int64
+    )
+
+
+def sample_part(keyed, low, high):
+    """The part's rows whose key is in ``[low, high)``: with ``low=0``, a
+    nested sample."""
+    part, u = keyed
+    return take_rows(part, (low <= u) & (u < high))

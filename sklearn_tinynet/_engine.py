@@ -227,6 +227,31 @@ def add_l2_penalty(grad, coefs, alpha, layout, xp):
     return penalty
 
 
+def mean_gradient_variance(part_grads, part_weights, along):
+    """The variances of a sample's mean gradient along ``along`` and
+    orthogonal to it, from the gradient sums of L disjoint parts of the
+    sample.
+
+    ``part_grads`` is (L, size), part l's weighted gradient sum G_l;
+    ``part_weights`` (L,) their weights W_l, summing to 1. Each part's mean
+    G_l / W_l has a covariance about Sigma / W_l, so the mean gradient
+    g = sum_l G_l has about Sigma, estimated by
+    sum_l W_l (G_l / W_l - g)(G_l / W_l - g)' / (L - 1). Returns
+    ``(v' Sigma v, trace(P Sigma P))`` for v = ``along`` and P the
+    projection orthogonal to it; None for fewer than 2 parts.
+    """
+    kept = part_weights > 0
+    part_grads, part_weights = part_grads[kept], part_weights[kept]
+    if len(part_weights) < 2:
+        return None
+    deviations = part_grads / part_weights[:, None] - part_grads.sum(axis=0)
+    on_along = deviations @ along  # (L,)
+    squared = np.einsum("ij,ij->i", deviations, deviations)
+    orthogonal = squared - on_along**2 / float(along @ along)
+    n = len(part_weights) - 1
+    return float(part_weights @ on_along**2) / n, float(part_weights @ orthogonal) / n
+
+
 class LocalEngine:
     """``theta -> (loss, grad)`` over the rows of X, on this machine's threads.
 
@@ -241,7 +266,10 @@ class LocalEngine:
     n_threads : threads for the lanes, used inside ``with engine:``
     inplace : whether to run ``_inplace``'s numpy speed-ups; default: for
         numpy arrays
-    block_rows : rows per block; default: ``rows_per_block``
+    block_rows : rows per block; default: ``rows_per_block``, or with
+        ``all_lanes``, the rows dealt evenly to all lanes
+    all_lanes : whether to use every lane even for few rows, so that
+        ``gradient_variance`` has parts to compare (numpy only)
     """
 
     def __init__(
@@ -258,6 +286,7 @@ class LocalEngine:
         device=None,
         inplace=None,
         block_rows=None,
+        all_lanes=False,
     ):
         self.net, self.layout = net, layout
         self.X, self.targets, self.weights = X, targets, weights
@@ -268,12 +297,15 @@ class LocalEngine:
         self.grad = xp.zeros(layout.size, dtype=self.dtype, **on_device)
         self.inplace = isinstance(self.grad, np.ndarray) if inplace is None else inplace
         self.n_rows = X.shape[0]
+        if block_rows is None and all_lanes:
+            block_rows = max(-(-self.n_rows // N_LANES), 1)
         self.block_rows = block_rows or rows_per_block(self.n_rows, layout.layer_units)
         self.starts = range(0, self.n_rows, self.block_rows)
         self.n_lanes = min(N_LANES, len(self.starts))
         self._single_block = None
         self._workspaces = {}
         self._lane_grads = None
+        self._lane_weights = None
         self._pool, self._pool_threads = None, 1
 
     def __enter__(self):
@@ -335,6 +367,19 @@ class LocalEngine:
         if self.alpha:
             total += add_l2_penalty(self.grad, coefs, self.alpha, self.layout, self.xp)
         return total, self.grad
+
+    def gradient_variance(self, along):
+        """``mean_gradient_variance`` of the last ``loss_and_gradient`` along
+        a vector, from its lanes' sums; None with one lane or for other
+        namespaces."""
+        if self._lane_grads is None:
+            return None
+        if self._lane_weights is None:
+            lanes = [self.starts[lane :: self.n_lanes] for lane in range(self.n_lanes)]
+            self._lane_weights = np.array(
+                [sum(float(self.block(i)[2].sum()) for i in lane) for lane in lanes]
+            )
+        return mean_gradient_variance(self._lane_grads, self._lane_weights, along)
 
     def _add_blocks(self, coefs, intercepts, starts, coef_grads, intercept_grads):
         """Summed loss of the blocks at ``starts``, in order; gradients added."""

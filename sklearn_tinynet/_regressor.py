@@ -70,6 +70,23 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
         Both are on the standardised targets' loss; on the benchmark sets
         1e-3 ends where further iterations change R² by under 0.003.
 
+    growing_sample : 'auto', int or None, default='auto'
+        'lbfgs' only: train first on a seeded sample of this many training
+        rows, then on samples twice as large, each holding the last, and
+        finish on all rows, whose iterations stop by ``tol`` as without a
+        sample. A sample gives way to the next when its gradient is too
+        noisy to trust (the inner-product and orthogonality tests of
+        Bollapragada et al. 2018) or when the loss of rows it does not
+        train on stops falling; L-BFGS keeps its curvature pairs across
+        samples. Samples reach at most half the rows. 'auto' starts at
+        10,000 rows when there are at least 200,000 training rows, where
+        ``TinyNetClassifier`` reached the same accuracy in about half the
+        passes over the rows;
+        None trains on all rows from the first iteration. Every iteration
+        counts towards ``max_iter``. A warm start continues on all rows.
+        Rows are drawn by a seeded hash of their content, so samples do
+        not depend on the row order or on dask's chunks.
+
     n_iter_no_change : int, default=10
         Number of iterations without improvement tolerated before stopping.
 
@@ -129,6 +146,10 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
         which trains on ``y / scale``). ``MLPRegressor`` reports the loss in
         y's units; here ``tol`` and ``alpha`` mean the same whatever y's
         units. The fitted ``coefs_`` and ``intercepts_`` predict y itself.
+
+    sample_size_curve_ : list of int
+        Rows behind each entry of ``loss_curve_`` (duplicates merged
+        included): the growing sample's, then all training rows'.
 
     best_loss_ : float
         Lowest value of ``loss_curve_``.
@@ -190,6 +211,7 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
         nesterovs_momentum=True,
         max_iter=500,
         tol=1e-3,
+        growing_sample="auto",
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
@@ -210,6 +232,7 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
         self.nesterovs_momentum = nesterovs_momentum
         self.max_iter = max_iter
         self.tol = tol
+        self.growing_sample = growing_sample
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

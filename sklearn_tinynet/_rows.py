@@ -19,7 +19,7 @@ normalised to a mean and the sources built.
 """
 
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -54,8 +54,9 @@ class Rows(Protocol):
     order, brought to the caller (small results only). ``target_summary()``
     is a small y with the targets' type, distinct values and width.
     ``canonical()`` sorts and merges duplicate rows where that is possible.
-    ``source(net, layout, alpha=..., n_threads=...)`` is the Source of parts
-    whose weights sum to 1.
+    ``source(net, layout, alpha=..., n_threads=..., all_lanes=...)`` is the
+    Source of parts whose weights sum to 1; with ``all_lanes`` its
+    ``gradient_variance()`` compares as many parts as it can.
     """
 
     def map(self, step, **kwargs) -> "Rows": ...
@@ -66,7 +67,7 @@ class Rows(Protocol):
 
     def canonical(self) -> "Rows": ...
 
-    def source(self, net, layout, *, alpha, n_threads) -> Source: ...
+    def source(self, net, layout, *, alpha, n_threads, all_lanes=False) -> Source: ...
 
 
 def _is_numpy(X):
@@ -104,7 +105,7 @@ class LocalRows:
             return self
         return LocalRows(_data.canonical_rows(X, T, weights), self.y)
 
-    def source(self, net, layout, *, alpha, n_threads):
+    def source(self, net, layout, *, alpha, n_threads, all_lanes=False):
         X, T, weights, _ = self.part
         return _engine.LocalEngine(
             net,
@@ -116,6 +117,7 @@ class LocalRows:
             n_threads=n_threads,
             xp=get_namespace(X)[0],
             device=None if _is_numpy(X) else X.device,
+            all_lanes=all_lanes,
         )
 
 
@@ -126,6 +128,9 @@ class Prepared:
     train: Source
     validation: Source | None  # early stopping's held-out rows
     n_rows_seen: int  # original rows behind the training rows
+    # samples of the training rows, smallest first, each entered in turn
+    # before the training rows (a growing sample); empty for full batches
+    samples: list = field(default_factory=list)
 
     def __enter__(self):
         self._validation = self.validation or nullcontext()
@@ -144,11 +149,15 @@ class Prepared:
             self.train.__exit__(*exc_info)
 
 
-def prepare(rows, net, layout, *, alpha, n_threads, class_weight=None, split=None):
+def prepare(
+    rows, net, layout, *, alpha, n_threads, class_weight=None, split=None, growth=None
+):
     """The sources of ``rows``, whose targets are encoded and weights raw.
 
     ``class_weight`` is None or ``(class_weight, classes, multilabel)``;
-    ``split`` is None or ``(validation_fraction, seed)`` for early stopping.
+    ``split`` is None or ``(validation_fraction, seed)`` for early stopping;
+    ``growth`` is None or ``(initial_rows, min_rows, seed)`` for a growing
+    sample, when there are at least ``min_rows`` training rows.
     """
     # weights / 2**exponent, the largest in [1, 2): sums that cannot overflow
     exponent = _data.scaled_by_power_of_two(
@@ -169,9 +178,12 @@ def prepare(rows, net, layout, *, alpha, n_threads, class_weight=None, split=Non
         rows, validation = _split(rows, *split)
     n_rows_seen = sum(rows.collect(_data.n_rows_behind))
     train = _source(rows, net, layout, n_threads, alpha, exponent)
+    samples = []
+    if growth is not None:
+        samples = _samples(rows, net, layout, n_threads, train.alpha, *growth)
     if validation is not None:
         validation = _source(validation, net, layout, n_threads)
-    return Prepared(train, validation, n_rows_seen)
+    return Prepared(train, validation, n_rows_seen, samples)
 
 
 def _class_weighted(rows, class_weight, classes, multilabel):
@@ -212,16 +224,96 @@ def _split(rows, fraction, seed):
     return train, splits.map(_data.side, i=1)
 
 
-def _source(rows, net, layout, n_threads, alpha=None, exponent=0):
+def _source(
+    rows, net, layout, n_threads, alpha=None, exponent=0, penalty=None, all_lanes=False
+):
     """The Source of rows, weights normalised to a mean.
 
     ``weights * 2**exponent`` are the rows' sample x class weights; the
     penalty, for the training rows only (``alpha`` given), is
-    ``alpha / 2 * sum ||W||**2`` over their sum, as in MLPClassifier.
+    ``alpha / 2 * sum ||W||**2`` over their sum, as in MLPClassifier, unless
+    ``penalty`` gives it already divided.
     """
     total_weight = sum(rows.collect(_data.weight_sum))
-    penalty = 0.0
-    if alpha is not None:
-        penalty = _data.penalty_per_weight(alpha, total_weight, exponent)
+    if penalty is None:
+        penalty = 0.0
+        if alpha is not None:
+            penalty = _data.penalty_per_weight(alpha, total_weight, exponent)
     rows = rows.map(_data.normalised_part, total_weight=total_weight)
-    return rows.source(net, layout, alpha=penalty, n_threads=n_threads)
+    return rows.source(
+        net, layout, alpha=penalty, n_threads=n_threads, all_lanes=all_lanes
+    )
+
+
+def _samples(rows, net, layout, n_threads, penalty, initial_rows, min_rows, seed):
+    """The nested samples of a growing sample, smallest first, each with a
+    probe: ``[(sample, probe)]``.
+
+    Sample k holds the rows whose seeded key (``_data.sample_keys``) is below
+    ``initial_rows * 2**k / n``: about that many of the n rows of positive
+    weight, each sample within the next. Samples reach at most half the
+    rows; all rows come after them. Each sample's loss is its weighted mean
+    loss plus the penalty of all the rows, so that it estimates theirs. Its
+    probe holds rows of the next sample that are not in it, a quarter of its
+    size: rows it does not train on, to tell when it overfits.
+    """
+    n_rows = sum(rows.collect(_data.n_positive_rows))
+    if n_rows < min_rows:
+        return []
+    keyed = rows.map(_data.keyed_part, seed=seed)
+    sizes = []
+    while initial_rows * 2 ** len(sizes) * 2 <= n_rows:
+        sizes.append(initial_rows * 2 ** len(sizes))
+    fractions = [size / n_rows for size in sizes]
+    counts = sum(keyed.collect(_data.rows_below, fractions=fractions))
+    return [
+        (
+            SampleSource(
+                keyed, 0.0, fraction, int(behind), net, layout, n_threads, penalty
+            ),
+            SampleSource(
+                keyed, fraction, 1.25 * fraction, 0, net, layout, n_threads, 0.0
+            ),
+        )  # fmt: skip
+        for fraction, (n, behind) in zip(fractions, counts)
+        if n > 0
+    ]
+
+
+class SampleSource:
+    """The Source of the rows whose key is in ``[low, high)``, built on
+    entering and freed on leaving, so that one sample at a time is in memory.
+
+    ``n_rows_seen`` is the original rows behind it.
+    """
+
+    def __init__(self, keyed, low, high, n_rows_seen, net, layout, n_threads, penalty):
+        self.keyed, self.low, self.high = keyed, low, high
+        self.n_rows_seen = n_rows_seen
+        self.net, self.layout, self.n_threads = net, layout, n_threads
+        self.penalty = penalty
+        self.source = None
+
+    def __enter__(self):
+        rows = self.keyed.map(_data.sample_part, low=self.low, high=self.high)
+        self.source = _source(
+            rows, self.net, self.layout, self.n_threads,
+            penalty=self.penalty, all_lanes=True,
+        )  # fmt: skip
+        self.source.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            self.source.__exit__(*exc_info)
+        finally:
+            self.source = None
+
+    def loss(self, theta):
+        return self.source.loss(theta)
+
+    def loss_and_gradient(self, theta):
+        return self.source.loss_and_gradient(theta)
+
+    def gradient_variance(self, along):
+        return self.source.gradient_variance(along)

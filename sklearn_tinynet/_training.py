@@ -41,6 +41,9 @@ class History:
     velocity: object = None  # gd's momentum, carried across partial_fit calls
     warned_divergence: bool = False  # in the partial_fit calls continued
     returned_loss: float | None = None  # the kept weights' loss, after divergence
+    # a growing sample's iterations of this call: the sample each one used
+    # (an index into the samples; len(samples) for all rows)
+    sample_of_iteration: list | None = None
 
 
 class NoImprovementStopper:
@@ -258,20 +261,26 @@ def _is_internal(frame):
     return module.partition(".")[0] in ("sklearn_tinynet", "sklearn", "joblib")
 
 
-def train(f, theta, settings, xp, *, validation_loss, callbacks, history):
+def train(f, theta, settings, xp, *, validation_loss, callbacks, history, samples=()):
     """Minimise ``f(theta) -> (loss, grad)`` from ``theta``, updated in place.
 
     ``validation_loss(theta)``, unless None, drives the stopping rule and picks
     the weights kept. ``callbacks`` is a CallbackBridge. ``history`` is
     extended: its curves and iteration count continue and gd's velocity
-    carries over. Every update is checked: the loss of the final weights is
+    carries over. ``samples``, for lbfgs, are Sources of nested samples of
+    the rows, smallest first, to train on before all rows (a growing
+    sample). Every update is checked: the loss of the final weights is
     evaluated when the solver ends, unless already known, before the weights
     to return are chosen. Returns ``history``.
     """
     recorder = _Recorder(settings, history, validation_loss, theta)
     # Overflow is detected from the loss and handled as divergence.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        if settings.solver == "lbfgs":
+        if settings.solver == "lbfgs" and samples:
+            final_loss, at_max_iter = _run_growing_lbfgs(
+                f, samples, theta, settings, xp, recorder, callbacks
+            )
+        elif settings.solver == "lbfgs":
             final_loss, at_max_iter = _run_lbfgs(
                 f, theta, settings, xp, recorder, callbacks
             )
@@ -317,6 +326,21 @@ def _run_gd(f, theta, settings, xp, recorder, callbacks):
     return None, True
 
 
+def _iteration_end(theta, set_theta, recorder, callbacks):
+    """The solver's ``callback(theta64, loss)``: logs the iteration, ends its
+    callbacks' task and raises StopIteration when one of them or the
+    stopping rule says so."""
+
+    def callback(theta64, loss):
+        set_theta(theta64)
+        stop = callbacks.end_iteration()
+        if recorder.record(theta, loss) or stop:
+            raise StopIteration
+        callbacks.begin_iteration()
+
+    return callback
+
+
 def _run_lbfgs(f, theta, settings, xp, recorder, callbacks):
     """L-BFGS through scipy; returns (None, at max_iter): the final loss is unknown."""
     # scipy works on float64 numpy vectors: a round trip per evaluation for
@@ -333,13 +357,7 @@ def _run_lbfgs(f, theta, settings, xp, recorder, callbacks):
             recorder.see(theta, loss)  # line search trials may overflow
         return loss, _compat.to_numpy(grad).astype(np.float64)
 
-    def callback(theta64, loss):
-        set_theta(theta64)
-        stop = callbacks.end_iteration()
-        if recorder.record(theta, loss) or stop:
-            raise StopIteration
-        callbacks.begin_iteration()
-
+    callback = _iteration_end(theta, set_theta, recorder, callbacks)
     callbacks.begin_iteration()
     theta64 = _compat.to_numpy(theta).astype(np.float64)
     result = _solvers.minimize_lbfgs(
@@ -354,3 +372,77 @@ def _run_lbfgs(f, theta, settings, xp, recorder, callbacks):
             "features, or lower alpha relative to the sum of sample_weight."
         )
     return None, result.status == 1
+
+
+def _run_growing_lbfgs(f, samples, theta, settings, xp, recorder, callbacks):
+    """L-BFGS on the growing samples, then all rows; returns (None, at max_iter).
+
+    ``samples`` is a list of (sample, probe) Sources; each pair is entered
+    when the solver reaches it and left when it moves on. Only all rows'
+    losses count for divergence, the samples' being of other rows.
+    """
+    device = None if isinstance(theta, np.ndarray) else theta.device
+    history = recorder.history
+    history.sample_of_iteration = []
+    n_samples = len(samples)
+    entered = []  # the samples entered, the last still open
+
+    def set_theta(theta64):
+        theta[...] = xp.asarray(theta64, dtype=theta.dtype, device=device)
+
+    def leave():
+        if entered and entered[-1] < n_samples:
+            for source in samples[entered[-1]]:
+                source.__exit__(None, None, None)
+
+    def reach(k):
+        if not entered or entered[-1] != k:
+            leave()
+            entered.append(k)
+            if k < n_samples:
+                for source in samples[k]:
+                    source.__enter__()
+
+    def stage_function(k):
+        def fun(theta64):
+            reach(k)
+            set_theta(theta64)
+            if k == n_samples:
+                loss, grad = f(theta)
+                variance = None
+                if _all_finite(loss, grad, xp):
+                    recorder.see(theta, loss)
+            else:
+                loss, grad = samples[k][0].loss_and_gradient(theta)
+                variance = samples[k][0].gradient_variance(along=grad)
+            return loss, _compat.to_numpy(grad).astype(np.float64), variance
+
+        return fun
+
+    def probe_function(k):
+        def probe(theta64):
+            set_theta(theta64)
+            return samples[k][1].loss(theta)
+
+        return probe
+
+    end = _iteration_end(theta, set_theta, recorder, callbacks)
+
+    def callback(theta64, loss, k):
+        history.sample_of_iteration.append(k)
+        end(theta64, loss)
+
+    callbacks.begin_iteration()
+    theta64 = _compat.to_numpy(theta).astype(np.float64)
+    try:
+        _, status = _solvers.minimize_growing_lbfgs(
+            [stage_function(k) for k in range(n_samples + 1)],
+            [probe_function(k) for k in range(n_samples)],
+            theta64, settings.max_iter, settings.tol, callback,
+        )  # fmt: skip
+    except StopIteration:
+        status = "stopped"
+    finally:
+        leave()
+    set_theta(theta64)
+    return None, status == "max_iter"
