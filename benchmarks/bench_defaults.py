@@ -46,6 +46,7 @@ CANDIDATES = {
         max_iter=200,
         tol=1e-4,
         init="glorot_uniform",
+        growing_sample=None,
         random_state=0,
     ),
     BASELINE: MLPClassifier(random_state=0),

@@ -3,8 +3,10 @@
 For each data set (80 % training rows, 20 % held out, StandardScaler fitted on
 the training rows beforehand, the same for all), in one process:
 
-- ``TinyNetClassifier()`` with its defaults, the old defaults and ``solver='gd'``
-  (momentum 0.9): one fit each, recording the model after every iteration with
+- ``TinyNetClassifier()`` with its defaults (a growing sample above 200,000
+  rows), with ``growing_sample=None`` (all rows from the first iteration, the
+  defaults of 0.2), the old defaults and ``solver='gd'`` (momentum 0.9): one
+  fit each, recording the model after every iteration with
   a scikit-learn callback (>= 1.9) and scoring it after the fit, so scoring
   is left out of the times;
 - ``MLPClassifier()`` (adam): one ``partial_fit`` per epoch, which is what its
@@ -42,6 +44,7 @@ OLD_DEFAULTS = {
     "max_iter": 200,
     "tol": 1e-4,
     "init": "glorot_uniform",
+    "growing_sample": None,
 }
 MAX_SCORED = 80  # models scored per curve, spread evenly over its iterations
 
@@ -155,6 +158,7 @@ def load(name, n_rows):
 
 TINYNET = {
     "TinyNetClassifier()": {},
+    "TinyNet, growing_sample=None": {"growing_sample": None},
     "TinyNet, 0.1.0 defaults": OLD_DEFAULTS,
     "TinyNet, solver='gd'": {"solver": "gd", "max_iter": 300, "tol": 0.0},
 }

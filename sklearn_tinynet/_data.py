@@ -496,7 +496,8 @@ def side(split, i):
 
 
 def take_rows(part, mask):
-    """The rows of the part where the boolean numpy ``mask`` is True."""
+    """The rows of the part where the boolean numpy ``mask`` is True, or at
+    the numpy indices ``mask``."""
     X, T, weights, counts = part
     rows = mask
     if not (isinstance(X, np.ndarray) or sp.issparse(X)):  # X's namespace, device
@@ -523,7 +524,13 @@ def rows_below(keyed, fractions):
 
 
 def sample_part(keyed, low, high):
-    """The part's rows whose key is in ``[low, high)``: with ``low=0``, a
-    nested sample."""
+    """The part's rows whose key is in ``[low, high)``, in the order of their
+    keys: with ``low=0``, a nested sample.
+
+    In key order, any run of rows is a random subset of the sample, as the
+    engine's variance estimate from its lanes' blocks needs, even when the
+    rows came sorted (by class, or canonical).
+    """
     part, u = keyed
-    return take_rows(part, (low <= u) & (u < high))
+    rows = np.flatnonzero((low <= u) & (u < high))
+    return take_rows(part, rows[np.argsort(u[rows], kind="stable")])

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from sklearn_tinynet import TinyNetClassifier, TinyNetRegressor, _dask, _engine
@@ -453,3 +454,17 @@ def test_a_chunk_of_zero_weights_trains_as_in_memory(client):
         )
         for W, W_expected in zip(fitted.coefs_, expected.coefs_):
             np.testing.assert_allclose(W, W_expected, rtol=1e-9, atol=1e-12)
+
+
+def test_growing_sample_draws_the_same_rows_as_in_memory(client):
+    # 4 chunks, whose gradients estimate the samples' variance
+    Xd = da.from_array(X, chunks=(1024, -1))
+    yd = da.from_array(y, chunks=1024)
+    params = {"solver": "lbfgs", "growing_sample": 500, "max_iter": 30}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        on_dask = tiny(**params).fit(Xd, yd)
+        in_memory = tiny(**params).fit(X, y)
+    sizes = on_dask.sample_size_curve_
+    assert sizes[0] == in_memory.sample_size_curve_[0] < sizes[-1] == len(y)
+    assert set(sizes) <= set(in_memory.sample_size_curve_) | {len(y)}
