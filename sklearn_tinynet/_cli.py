@@ -35,6 +35,7 @@ MOST_CLASSES = 20
 # cells of a feature column (or of a regression target) read as missing values
 MISSING = ["", "NA", "N/A", "NaN", "nan", "NULL", "null"]
 FIRST_DATA_LINE = 2  # line 1 is the header
+CHUNK_ROWS = 65536  # rows parsed at a time
 
 
 class CommandError(Exception):
@@ -256,16 +257,23 @@ def read_header(pd, path, encoding):
 def read_table(pd, path, encoding, header, features):
     """Every column of the file by name: ``features`` as float32, others as str.
 
-    Row ``i`` of the frame is line ``i + 2`` of the file. Cells in ``MISSING``
-    are NaN; numbers beyond the float32 range are +-inf. A row with more
-    fields than the header is refused (pandas would read a first column of
-    such a file as its index, and ``usecols`` would drop the extra fields).
+    The frame's columns are ``features``, in that order, as one float32 block
+    (the other columns follow). Row ``i`` of the frame is line ``i + 2`` of
+    the file. Cells in ``MISSING`` are NaN; numbers beyond the float32 range
+    are +-inf. A row with more fields than the header is refused (pandas would
+    read a first column of such a file as its index, and ``usecols`` would
+    drop the extra fields).
+
+    The file is parsed ``CHUNK_ROWS`` rows at a time, each chunk's features
+    copied into the block as they come: the parser's buffers and its column
+    per feature exist for one chunk only, not for the whole file.
     """
     dtype = dict.fromkeys(header, str) | dict.fromkeys(features, np.float32)
+    parts, others = [], []  # (n_features, chunk rows) float32; the other columns
     try:
         with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(
+            reader = pd.read_csv(
                 path,
                 dtype=dtype,
                 index_col=False,
@@ -273,7 +281,12 @@ def read_table(pd, path, encoding, header, features):
                 na_values=dict.fromkeys(features, MISSING),
                 skip_blank_lines=False,
                 encoding=encoding,
+                chunksize=CHUNK_ROWS,
             )
+            with reader as chunks:
+                for chunk in chunks:
+                    parts.append(chunk[features].to_numpy(dtype=np.float32).T)
+                    others.append(chunk.drop(columns=features))
     except UnicodeError as error:
         raise _decode_error(path, encoding, error) from None
     except pd.errors.ParserWarning:  # the first data row is too long
@@ -293,6 +306,17 @@ def read_table(pd, path, encoding, header, features):
             f"{path}, line {line}, column {name!r}: {text!r} is not a number; "
             "feature columns must be numeric (encode or drop the column)"
         ) from None
+    if not parts:  # a header and no rows
+        return pd.DataFrame(columns=header)
+    # (n_features, n_samples), C order: the block a DataFrame of the whole
+    # file's float32 rows holds, so folds and StandardScaler see the same layout
+    block = np.concatenate(parts, axis=1)
+    del parts
+    frame = pd.DataFrame(block.T, columns=features, copy=False)
+    rest = pd.concat(others, ignore_index=True)
+    for name in rest.columns:
+        frame[name] = rest[name]
+    return frame
 
 
 def _is_infinite(text):
@@ -309,7 +333,7 @@ def _infinite(path, line, name):
     )
 
 
-def _first_non_number(pd, path, encoding, features, chunksize=65536):
+def _first_non_number(pd, path, encoding, features):
     """(column, line, text) of the first cell pandas cannot read as a number."""
     reader = pd.read_csv(
         path,
@@ -318,7 +342,7 @@ def _first_non_number(pd, path, encoding, features, chunksize=65536):
         keep_default_na=False,
         skip_blank_lines=False,
         encoding=encoding,
-        chunksize=chunksize,
+        chunksize=CHUNK_ROWS,
     )
     with reader as chunks:
         for chunk in chunks:
@@ -473,7 +497,8 @@ def choose_task(pd, labels, task, name):
     """
     if task != "auto":
         return task, f"--task {task}"
-    numbers = _numbers(pd, labels[~missing_labels(labels, numeric=True)])
+    cells = pd.Series(labels.unique())  # the tests below ask only which cells occur
+    numbers = _numbers(pd, cells[~missing_labels(cells, numeric=True)])
     if not len(numbers) or np.isnan(numbers).any():
         return "classification", f"--task auto: {name!r} holds text, not only numbers"
     if not (np.isfinite(numbers) & (numbers == np.floor(numbers))).all():
@@ -535,8 +560,9 @@ def _load_training_data(pd, args, path):
         labels = labels.astype("category")
         classes = np.asarray(labels.cat.categories, dtype=object)
         y = classes[labels.cat.codes.to_numpy()]  # (n_samples,), one str per class
-    # one float32 block: slicing and StandardScaler then copy it once, not per column
-    X = pd.DataFrame(frame.to_numpy(dtype=np.float32), columns=features)
+    # the features alone, read_table's one float32 block: a fold's rows and
+    # StandardScaler then copy it once, not per column
+    X = frame
     return X, y, task, reason
 
 
