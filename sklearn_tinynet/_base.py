@@ -254,7 +254,9 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         )
         counts = np.ones(X.shape[0], dtype=np.intp)
         rows = _rows.LocalRows((X, y, weights, counts), y)
-        return rows, X, _rows.like(X, y), X
+        # labels of no Array API dtype (str, object) stay numpy, as classes_
+        y_given = y if y.dtype.kind in "OUS" else _rows.like(X, y)
+        return rows, X, y_given, X
 
     def _validate_training_data(self, X, y, first_call):
         """X in its namespace (CSR if sparse), y in numpy, a column raveled."""
