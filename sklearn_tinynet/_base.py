@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _dask, _data, _engine, _network, _rows, _training
 from ._compat import (
@@ -269,7 +269,9 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         )
         counts = np.ones(X.shape[0], dtype=np.intp)
         rows = _rows.LocalRows((X, y, weights, counts), y)
-        return rows, X, _rows.like(X, y), X
+        # labels of no Array API dtype (str, object) stay numpy, as classes_
+        y_given = y if y.dtype.kind in "OUS" else _rows.like(X, y)
+        return rows, X, y_given, X
 
     def _validate_training_data(self, X, y, first_call):
         """X in its namespace (CSR if sparse), y in numpy, a column raveled."""
@@ -290,9 +292,7 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
         y = to_numpy(y)
         if sp.issparse(y):  # a sparse indicator matrix: its few columns, dense
             y = y.toarray()
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        return X, y
+        return X, _data.ravel_column(y)
 
     def _class_weight_spec(self, model):
         """None, or (class_weight, classes, multilabel) for ``_rows.prepare``."""

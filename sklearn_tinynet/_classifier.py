@@ -490,8 +490,9 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
             index = xp.astype(z[:, 0] > 0, xp.int64)
         else:
             index = xp.argmax(z, axis=1)
-        if isinstance(index, np.ndarray):
-            return self.classes_[index]
+        if isinstance(index, np.ndarray) or self.classes_.dtype.kind in "OUS":
+            # labels of no Array API dtype (str, object) stay numpy
+            return self.classes_[to_numpy(index)]
         return xp.take(xp.asarray(self.classes_, device=device), index, axis=0)
 
     @lazy_on_dask

@@ -19,7 +19,6 @@ import warnings
 import weakref
 
 import numpy as np
-from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from . import _data, _engine
@@ -362,16 +361,7 @@ def rows(X, y, sample_weight, estimator_name, y_numeric):
 
 def _targets(X, y):
     """y as a dask array aligned with X, a column vector raveled."""
-    y = _aligned(y, X, "y")
-    if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected. Please "
-            "change the shape of y to (n_samples, ), for example using ravel().",
-            DataConversionWarning,
-            stacklevel=5,
-        )
-        y = y[:, 0]
-    return y
+    return _data.ravel_column(_aligned(y, X, "y"))
 
 
 # --- predict: one chunk at a time ---------------------------------------------

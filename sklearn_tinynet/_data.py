@@ -13,14 +13,32 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import unique_labels
 
+from . import _training
 from ._compat import get_namespace, to_numpy
 
 # Data sets up to this size (rows x features) are put in canonical row order
 # with duplicates merged; beyond it, the copy of X this needs costs more memory
 # than it is worth.
 CANONICAL_MAX_ELEMENTS = 2**22
+
+
+def ravel_column(y):
+    """y of shape (n, 1) as (n,), with scikit-learn's DataConversionWarning
+    (``column_or_1d``'s text) attributed to the user's line; other y unchanged.
+
+    Numpy or dask y: both index as ``y[:, 0]``.
+    """
+    if y.ndim == 2 and y.shape[1] == 1:
+        _training._warn(
+            "A column-vector y was passed when a 1d array was expected. Please "
+            "change the shape of y to (n_samples, ), for example using ravel().",
+            DataConversionWarning,
+        )
+        return y[:, 0]
+    return y
 
 
 def check_hidden_layer_sizes(hidden_layer_sizes):

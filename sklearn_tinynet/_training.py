@@ -242,8 +242,8 @@ class _Recorder:
         )
 
 
-def _warn(message):
-    """A ConvergenceWarning attributed to the caller's line.
+def _warn(message, category=ConvergenceWarning):
+    """A warning (ConvergenceWarning unless told) attributed to the caller's line.
 
     That is the first frame outside this package, scikit-learn and joblib
     (whose fit decorators, pipelines and meta-estimators add frames of their
@@ -252,7 +252,7 @@ def _warn(message):
     frame, stacklevel = sys._getframe(1), 2
     while frame is not None and _is_internal(frame):
         frame, stacklevel = frame.f_back, stacklevel + 1
-    warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
+    warnings.warn(message, category, stacklevel=stacklevel)
 
 
 def _is_internal(frame):

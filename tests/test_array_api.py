@@ -79,6 +79,40 @@ def test_float64_fit_matches_numpy(name, xp, solver):
     np.testing.assert_array_equal(to_numpy(labels), reference.predict(X))
 
 
+@needs_namespaces
+@pytest.mark.parametrize("name, xp", NAMESPACES, ids=[n for n, _ in NAMESPACES])
+@pytest.mark.parametrize("dtype", [str, object])
+def test_string_labels_stay_numpy_as_in_scikit_learns_classifiers(name, xp, dtype):
+    # no Array API dtype holds strings: y, classes_ and predict's labels are
+    # numpy, as LogisticRegression's; the probabilities are in X's namespace
+    labels = np.array(["ant", "bee", "cat"], dtype=dtype)[y]
+    params = dict(
+        hidden_layer_sizes=(6,), solver="gd", max_iter=20, tol=0.0, random_state=0
+    )
+    reference = TinyNetClassifier(**params).fit(X, labels)
+    X_xp = xp.asarray(X)
+    monitor = pytest.importorskip("sklearn.callback").ScoringMonitor(scoring="accuracy")
+    with config_context(array_api_dispatch=True):
+        clf = TinyNetClassifier(**params).set_callbacks(monitor).fit(X_xp, labels)
+        predicted = clf.predict(X_xp)
+        proba = clf.predict_proba(X_xp)
+        score = clf.score(X_xp, labels)
+        partial = TinyNetClassifier(**params).partial_fit(
+            X_xp, labels, classes=np.unique(labels)
+        )
+        partial_predicted = partial.predict(X_xp)
+    np.testing.assert_array_equal(clf.classes_, reference.classes_)
+    assert isinstance(predicted, np.ndarray) and type(proba) is type(X_xp)
+    np.testing.assert_array_equal(predicted, reference.predict(X))
+    np.testing.assert_allclose(to_numpy(proba), reference.predict_proba(X), atol=1e-6)
+    assert score == pytest.approx(reference.score(X, labels))
+    assert isinstance(partial_predicted, np.ndarray)
+    assert partial_predicted.dtype == reference.classes_.dtype
+    # the callbacks' y is numpy too: one accuracy per iteration
+    rows = [r for r in monitor.get_logs().data if r["task_name"] == "iteration"]
+    assert len(rows) == 20 and rows[-1]["accuracy"] == pytest.approx(score)
+
+
 def test_torch_float32_stays_float32_and_partial_fit_works():
     torch = pytest.importorskip("torch")
     X_t, y_t = torch.asarray(X, dtype=torch.float32), torch.asarray(y)

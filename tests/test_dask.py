@@ -260,6 +260,18 @@ def test_y_and_sample_weight_in_memory_with_dask_X(client):
     assert_same_weights(fitted, expected)
 
 
+def test_a_column_y_warns_as_in_memory_at_the_callers_line(client):
+    from sklearn.exceptions import DataConversionWarning
+
+    column = da.from_array(y[:, None], chunks=1000)
+    with pytest.warns(DataConversionWarning) as on_dask:
+        tiny().fit(da.from_array(X, chunks=(1000, -1)), column)
+    with pytest.warns(DataConversionWarning) as in_memory:
+        tiny(max_iter=1).fit(X, y[:, None])
+    assert len(on_dask) == 1 and on_dask[0].filename == __file__
+    assert str(on_dask[0].message) == str(in_memory[0].message)
+
+
 def test_dataframe_and_series(client):
     columns = [f"f{i}" for i in range(5)]
     frame = dd.from_pandas(pd.DataFrame(X, columns=columns), npartitions=1)

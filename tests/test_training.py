@@ -1,5 +1,6 @@
 """The fit loop: stopping rules, weight errors, momentum updates, n_jobs."""
 
+import functools
 import os
 import warnings
 
@@ -554,6 +555,45 @@ def test_warnings_from_cross_validation_point_at_the_callers_line():
     with pytest.warns(ConvergenceWarning) as caught:
         cross_val_score(clf, X_SMALL, y_small, cv=2)
     assert [w.filename for w in caught] == [__file__, __file__]
+
+
+def column_y_warning(fit, *args, **kwargs):
+    """The one DataConversionWarning that ``fit`` gives, as (filename, text)."""
+    from sklearn.exceptions import DataConversionWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit(*args, **kwargs)
+    (warning,) = [w for w in caught if w.category is DataConversionWarning]
+    return warning.filename, str(warning.message)
+
+
+@pytest.mark.parametrize("estimator", ["classifier", "regressor"])
+def test_a_column_y_warns_as_mlp_does_at_the_callers_line(estimator):
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_tinynet import TinyNetRegressor
+
+    mlp, tiny = {
+        "classifier": (MLPClassifier, TinyNetClassifier),
+        "regressor": (MLPRegressor, TinyNetRegressor),
+    }[estimator]
+    column = y_small[:, None].astype(float)
+    mlp_fit = mlp(hidden_layer_sizes=(3,), max_iter=2).fit
+    _, mlp_text = column_y_warning(mlp_fit, X_SMALL, column)
+    # scikit-learn's text, which names the fix (ravel()); MLP's own points
+    # inside scikit-learn, TinyNet's at the line that called fit
+    assert "ravel()" in mlp_text
+    gd = tiny((3,), solver="gd", max_iter=2, random_state=0)
+    partial_fit = functools.partial(gd.partial_fit, X_SMALL, column)
+    if estimator == "classifier":
+        partial_fit = functools.partial(partial_fit, classes=[0, 1])
+    pipe = make_pipeline(tiny((3,), max_iter=2, random_state=0))
+    for fit in [tiny((3,), max_iter=2).fit, partial_fit, pipe.fit]:
+        args = () if fit is partial_fit else (X_SMALL, column)
+        assert column_y_warning(fit, *args) == (__file__, mlp_text)
 
 
 def test_a_loop_of_diverging_partial_fit_calls_warns_once_until_the_next_fit():
