@@ -197,18 +197,24 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             class_weight=self._class_weight_spec(model), split=split,
         )  # fmt: skip
         del rows
+        history = self._previous_history(first_call, incremental)
 
         def fitted_attributes():
+            """The model as if training stopped now: callbacks' snapshots,
+            which share nothing that training goes on changing."""
             fitted = copy(theta)
             self._rescale_output_layer(fitted, layout, model, to_targets=True)
-            return {**model, **_weights(fitted, layout)}
+            return {
+                **model,
+                **_weights(fitted, layout),
+                **_history_attributes(history, prepared.n_rows_seen),
+            }
 
         # training, then every fitted attribute written at once
         callbacks = _training.CallbackBridge(
             self, X_given, y_given, fitted_attributes,
             1 if incremental else self.max_iter + (self.solver == "lbfgs"),
         )  # fmt: skip
-        history = self._previous_history(first_call, incremental)
         with prepared:
             validation_loss = prepared.validation and prepared.validation.loss
             _training.train(
@@ -217,7 +223,7 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
                 callbacks=callbacks, history=history,
             )  # fmt: skip
         callbacks.close()
-        self._commit(fitted_attributes(), history, prepared.n_rows_seen)
+        self._commit(fitted_attributes())
         return self
 
     def _input_rows(self, X, y, sample_weight, first_call, incremental):
@@ -380,19 +386,8 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             and getattr(self, "_warned_divergence", False),
         )
 
-    def _commit(self, attributes, history, n_rows_seen):
+    def _commit(self, attributes):
         """Write every fitted attribute, at the end of a successful fit."""
-        attributes.update(
-            loss_curve_=history.loss_curve,
-            loss_=_returned_loss(history),
-            best_loss_=history.best_loss,
-            n_iter_=history.n_iter,
-            t_=history.rows_seen + history.n_iter * n_rows_seen,
-            _velocity=history.velocity,
-            _warned_divergence=history.warned_divergence,
-            validation_loss_curve_=history.validation_loss_curve,
-            best_validation_loss_=history.best_validation_loss,
-        )
         for name, value in attributes.items():
             setattr(self, name, value)
 
@@ -444,6 +439,22 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             dtype=[xp.float64, xp.float32],
             reset=False,
         )
+
+
+def _history_attributes(history, n_rows_seen):
+    """The fitted attributes of ``history``, copies of its curves and momentum."""
+    curve, velocity = history.validation_loss_curve, history.velocity
+    return {
+        "loss_curve_": list(history.loss_curve),
+        "loss_": _returned_loss(history),
+        "best_loss_": history.best_loss,
+        "n_iter_": history.n_iter,
+        "t_": history.rows_seen + history.n_iter * n_rows_seen,
+        "_velocity": None if velocity is None else copy(velocity),
+        "_warned_divergence": history.warned_divergence,
+        "validation_loss_curve_": None if curve is None else list(curve),
+        "best_validation_loss_": history.best_validation_loss,
+    }
 
 
 def _returned_loss(history):
