@@ -211,18 +211,28 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             growth=self._growth(random_state, first_call),
         )  # fmt: skip
         del rows
+        history = self._previous_history(first_call, incremental)
+        # original rows behind each growing sample, then all training rows
+        sample_rows = [sample.n_rows_seen for sample, _ in prepared.samples]
+        sample_rows.append(prepared.n_rows_seen)
+        previous_sizes = [] if first_call else getattr(self, "sample_size_curve_", [])
 
         def fitted_attributes():
+            """The model as if training stopped now: callbacks' snapshots,
+            which share nothing that training goes on changing."""
             fitted = copy(theta)
             self._rescale_output_layer(fitted, layout, model, to_targets=True)
-            return {**model, **_weights(fitted, layout)}
+            return {
+                **model,
+                **_weights(fitted, layout),
+                **_history_attributes(history, sample_rows, previous_sizes),
+            }
 
         # training, then every fitted attribute written at once
         callbacks = _training.CallbackBridge(
             self, X_given, y_given, fitted_attributes,
             1 if incremental else self.max_iter + (self.solver == "lbfgs"),
         )  # fmt: skip
-        history = self._previous_history(first_call, incremental)
         with prepared:
             validation_loss = prepared.validation and prepared.validation.loss
             _training.train(
@@ -231,8 +241,7 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
                 callbacks=callbacks, history=history, samples=prepared.samples,
             )  # fmt: skip
         callbacks.close()
-        sample_rows = [sample.n_rows_seen for sample, _ in prepared.samples]
-        self._commit(fitted_attributes(), history, [*sample_rows, prepared.n_rows_seen])
+        self._commit(fitted_attributes())
         return self
 
     def _input_rows(self, X, y, sample_weight, first_call, incremental):
@@ -409,28 +418,8 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             and getattr(self, "_warned_divergence", False),
         )
 
-    def _commit(self, attributes, history, sample_rows):
-        """Write every fitted attribute, at the end of a successful fit.
-
-        ``sample_rows`` are the original rows behind each growing sample,
-        then behind all training rows.
-        """
-        stages = history.sample_of_iteration or [-1] * history.n_iter
-        sizes = [sample_rows[k] for k in stages]  # this call's iterations
-        n_before = len(history.loss_curve) - history.n_iter
-        before = list(getattr(self, "sample_size_curve_", []))[:n_before]
-        attributes.update(
-            loss_curve_=history.loss_curve,
-            loss_=_returned_loss(history),
-            best_loss_=history.best_loss,
-            n_iter_=history.n_iter,
-            t_=history.rows_seen + sum(sizes),
-            sample_size_curve_=before + sizes,
-            _velocity=history.velocity,
-            _warned_divergence=history.warned_divergence,
-            validation_loss_curve_=history.validation_loss_curve,
-            best_validation_loss_=history.best_validation_loss,
-        )
+    def _commit(self, attributes):
+        """Write every fitted attribute, at the end of a successful fit."""
         for name, value in attributes.items():
             setattr(self, name, value)
 
@@ -482,6 +471,30 @@ class BaseTinyNet(CallbackSupportMixin, BaseEstimator):
             dtype=[xp.float64, xp.float32],
             reset=False,
         )
+
+
+def _history_attributes(history, sample_rows, previous_sizes):
+    """The fitted attributes of ``history``, copies of its curves and momentum.
+
+    ``sample_rows`` are the rows behind each growing sample, then behind all
+    training rows; ``previous_sizes`` the continued fit's sample_size_curve_.
+    """
+    curve, velocity = history.validation_loss_curve, history.velocity
+    stages = history.sample_of_iteration or [-1] * history.n_iter
+    sizes = [sample_rows[k] for k in stages]  # this call's iterations
+    n_before = len(history.loss_curve) - history.n_iter
+    return {
+        "loss_curve_": list(history.loss_curve),
+        "loss_": _returned_loss(history),
+        "best_loss_": history.best_loss,
+        "n_iter_": history.n_iter,
+        "t_": history.rows_seen + sum(sizes),
+        "sample_size_curve_": list(previous_sizes)[:n_before] + sizes,
+        "_velocity": None if velocity is None else copy(velocity),
+        "_warned_divergence": history.warned_divergence,
+        "validation_loss_curve_": None if curve is None else list(curve),
+        "best_validation_loss_": history.best_validation_loss,
+    }
 
 
 def _returned_loss(history):

@@ -333,8 +333,8 @@ def _iteration_end(theta, set_theta, recorder, callbacks):
 
     def callback(theta64, loss):
         set_theta(theta64)
-        stop = callbacks.end_iteration()
-        if recorder.record(theta, loss) or stop:
+        stop = recorder.record(theta, loss)  # logged before the callbacks see it
+        if callbacks.end_iteration() or stop:
             raise StopIteration
         callbacks.begin_iteration()
 

@@ -1,5 +1,7 @@
 """scikit-learn's callback API (sklearn.callback, 1.9+): progress and monitoring."""
 
+import copy
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
@@ -209,3 +211,71 @@ def test_scoring_monitor_scores_the_regressor_in_y_units():
     assert len(scores) == 8  # one per iteration
     assert scores[-1] == pytest.approx(reg.score(X, target))
     assert scores[-1] > 0.9
+
+
+class SnapshotKeeper(Recorder):
+    """Keeps every iteration's fitted estimator, and a deep copy of its state."""
+
+    def __init__(self):
+        super().__init__()
+        self.snapshots = []
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if context.task_name == "iteration" and fitted_estimator is not None:
+            state = {
+                name: value
+                for name, value in vars(fitted_estimator).items()
+                if name.endswith("_") or name == "_velocity"
+            }
+            self.snapshots.append((fitted_estimator, copy.deepcopy(state)))
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_kept_snapshots_are_the_model_so_far_and_never_change(solver, early_stopping):
+    # scikit-learn builds each fitted_estimator as a shallow copy of the
+    # estimator: its fitted attributes are those of the iteration, copies
+    # that neither the rest of this fit nor the next one changes
+    keeper = SnapshotKeeper()
+    clf = TinyNetClassifier(
+        (4,), solver=solver, max_iter=5, tol=0.0, warm_start=True,
+        early_stopping=early_stopping, momentum=0.9, random_state=0,
+    ).set_callbacks(keeper)  # fmt: skip
+    clf.fit(X, y)
+    clf.fit(X, y)  # a warm start: the curves go on
+    snapshots = keeper.snapshots
+    assert [s.n_iter_ for s, _ in snapshots] == [1, 2, 3, 4, 5] * 2
+    assert [len(s.loss_curve_) for s, _ in snapshots] == list(range(1, 11))
+    for snapshot, _ in snapshots:
+        assert snapshot.loss_curve_ == clf.loss_curve_[: len(snapshot.loss_curve_)]
+        if early_stopping:
+            n = len(snapshot.loss_curve_)
+            assert snapshot.validation_loss_curve_ == clf.validation_loss_curve_[:n]
+        else:
+            assert snapshot.validation_loss_curve_ is None
+    for snapshot, state in snapshots:
+        for name, value in state.items():
+            if isinstance(value, list):  # loss_curve_, coefs_, intercepts_
+                assert len(getattr(snapshot, name)) == len(value), name
+                for now, then in zip(getattr(snapshot, name), value):
+                    np.testing.assert_array_equal(now, then, err_msg=name)
+            else:
+                np.testing.assert_array_equal(getattr(snapshot, name), value, name)
+    # the last iteration's snapshot is the fitted model, whose weights are
+    # those of the best validation loss with early stopping
+    last = snapshots[-1][0]
+    assert last.loss_curve_ == clf.loss_curve_ and last.t_ == clf.t_
+    if not early_stopping:
+        np.testing.assert_array_equal(last.predict_proba(X), clf.predict_proba(X))
+
+
+def test_kept_snapshots_keep_their_momentum():
+    keeper = SnapshotKeeper()
+    clf = TinyNetClassifier((4,), solver="gd", momentum=0.9, random_state=0)
+    clf.set_callbacks(keeper)
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=[0, 1])
+    velocities = [state["_velocity"] for _, state in keeper.snapshots]
+    assert len(velocities) == 3 and not np.array_equal(velocities[0], velocities[1])
+    for (snapshot, _), velocity in zip(keeper.snapshots, velocities):
+        np.testing.assert_array_equal(snapshot._velocity, velocity)

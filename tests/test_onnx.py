@@ -288,3 +288,67 @@ def test_unfitted_regressor_raises_not_fitted_error():
     pipe = make_pipeline(StandardScaler().fit(X_REG), TinyNetRegressor())
     with pytest.raises(NotFittedError, match="TinyNetRegressor"):
         skl2onnx.to_onnx(pipe, X)
+
+
+# --- ties and float32's range, as docs/persistence.rst states them ------------
+
+
+def tied_model(loss="log_loss"):
+    """A 4-class model whose classes 0 and 2 have equal logits on every row."""
+    model = TinyNetClassifier((5,), loss=loss, max_iter=30, random_state=0)
+    model.fit(X_MULTI, y_multi)
+    model.coefs_[-1][:, 2] = model.coefs_[-1][:, 0]
+    model.intercepts_[-1][2] = model.intercepts_[-1][0]
+    return model
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
+def test_exact_ties_give_the_first_class_as_predict(loss, dtype):
+    model = tied_model(loss)
+    X = X_MULTI.astype(dtype)
+    labels, proba = run_onnx(model, X)
+    tied = model.predict_proba(X)
+    assert (tied[:, 0] == tied[:, 2]).all() and (proba[:, 0] == proba[:, 2]).all()
+    assert (model.predict(X) != 2).all()  # numpy's argmax: the first of ties
+    assert np.array_equal(labels, model.predict(X))
+    # binary: a logit of exactly 0 is classes_[0], as predict's z > 0
+    binary = TinyNetClassifier((3,), max_iter=5, random_state=0).fit(X_BIN, y_bin)
+    binary.coefs_[-1][:] = 0.0
+    binary.intercepts_[-1][:] = 0.0
+    labels, proba = run_onnx(binary, X_BIN.astype(dtype))
+    assert (proba == 0.5).all() and (labels == binary.classes_[0]).all()
+    assert np.array_equal(labels, binary.predict(X_BIN.astype(dtype)))
+
+
+def test_a_float32_graph_ties_logits_that_differ_below_float32s_precision():
+    # predict computes with the fitted float64 weights; the float32 graph
+    # rounds them to float32, where the two intercepts are equal
+    model = tied_model()
+    model.intercepts_[-1][2] += 1e-12
+    assert (model.predict(X_MULTI) != 0).all()
+    labels32, _ = run_onnx(model, X_MULTI.astype(np.float32))
+    assert (labels32 != 2).all()
+    assert not np.array_equal(labels32, model.predict(X_MULTI.astype(np.float32)))
+    labels64, _ = run_onnx(model, X_MULTI)
+    assert np.array_equal(labels64, model.predict(X_MULTI))
+
+
+def test_a_float32_graph_overflows_where_predict_of_float64_weights_does_not():
+    model = TinyNetClassifier((5,), activation="relu", max_iter=30, random_state=0)
+    model.fit(X_MULTI, y_multi)
+    X = X_MULTI[:3].astype(np.float32)
+    X[0] = 3e38  # finite in float32; its hidden layer is not
+    labels32, proba32 = run_onnx(model, X)
+    assert not np.isfinite(proba32[0]).all() and np.isfinite(proba32[1:]).all()
+    np.testing.assert_allclose(proba32[1:], model.predict_proba(X)[1:], atol=1e-5)
+    # predict of the same float32 rows computes in the weights' float64
+    assert np.isfinite(model.predict_proba(X)).all()
+    labels64, proba64 = run_onnx(model, X.astype(np.float64))
+    np.testing.assert_allclose(proba64, model.predict_proba(X), atol=1e-12)
+    assert np.array_equal(labels64, model.predict(X))
+    # a model fitted on float32 computes in float32 and refuses the row
+    model32 = TinyNetClassifier((5,), activation="relu", max_iter=30, random_state=0)
+    model32.fit(X_MULTI.astype(np.float32), y_multi)
+    with pytest.raises(ValueError, match=r"overflow \(the first is row 0\)"):
+        model32.predict(X)
