@@ -844,7 +844,9 @@ def test_auto_looks_at_each_distinct_label_once():
     finally:
         tracemalloc.stop()
     assert task == "classification"
-    assert peak < rows  # bytes: under one per row (a float64 per row was 8)
+    # bytes: converting every cell took 76 per row; pandas' unique() itself
+    # takes under one per row on pandas 3, about 29 on the oldest pandas
+    assert peak < 40 * rows
 
 
 LOAD_PEAK = """
