@@ -45,6 +45,10 @@ class Source(Protocol):
 
     def loss_and_gradient(self, theta) -> tuple[float, Any]: ...
 
+    def gradient_variance(self, along) -> tuple[float, float] | None:
+        """The last gradient's variance along ``along`` and across it, from
+        its parts' sums (``_engine.mean_gradient_variance``); None if unknown."""
+
 
 class Rows(Protocol):
     """Rows as parts, mapped where they live.
