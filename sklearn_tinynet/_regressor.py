@@ -33,7 +33,8 @@ class TinyNetRegressor(RegressorMixin, BaseTinyNet):
 
     solver : {'gd', 'lbfgs'}, default='lbfgs'
         'gd' is full-batch gradient descent, with optional momentum; 'lbfgs'
-        is full-batch L-BFGS-B through scipy.
+        is full-batch L-BFGS, optionally on a growing sample first
+        (``growing_sample``).
 
     loss : {'squared_error', 'poisson'}, default='squared_error'
         'squared_error' is half the squared error summed over outputs, with

@@ -1,8 +1,10 @@
 """Full-batch optimisers that see only ``f(theta) -> (loss, grad)``."""
 
 import math
+import warnings
 
 import numpy as np
+import scipy.linalg
 import scipy.optimize
 
 
@@ -43,30 +45,6 @@ class GradientDescent:
 # with 10 pairs in about 300 iterations with 50 (docs/defaults.rst).
 LBFGS_MEMORY = 50
 
-
-def minimize_lbfgs(fun, theta0, max_iter, tol, callback):
-    """Full-batch L-BFGS-B through scipy; ``fun(theta) -> (loss, grad)`` in float64.
-
-    ``callback(theta, loss)`` runs after each iteration and may raise
-    StopIteration to end the run. Returns scipy's ``OptimizeResult``.
-    """
-    return scipy.optimize.minimize(
-        fun,
-        theta0,
-        method="L-BFGS-B",
-        jac=True,
-        callback=lambda intermediate_result: callback(
-            intermediate_result.x, intermediate_result.fun
-        ),
-        options={
-            "maxiter": max_iter,
-            "maxfun": 15_000,
-            "gtol": tol,
-            "maxcor": LBFGS_MEMORY,
-        },
-    )
-
-
 # --- L-BFGS on a growing sample of the rows ----------------------------------
 # Bollapragada, Nocedal, Mudigere, Shi and Tang (2018), "A progressive
 # batching L-BFGS method for machine learning": the sample gradient g_S is
@@ -89,42 +67,90 @@ class CurvaturePairs:
     """The last ``memory`` pairs ``(s, y)``: L-BFGS's estimate of the inverse Hessian.
 
     ``s = theta_new - theta`` and ``y = grad_new - grad``, both gradients of
-    the same rows.
+    the same rows. The pairs are rows of two ``(memory, n_weights)`` arrays,
+    filled in turn, so that ``H grad`` costs a few matrix-vector products
+    instead of a Python loop over the pairs.
     """
 
     def __init__(self, memory=LBFGS_MEMORY):
         self.memory = memory
-        self.pairs = []
+        self.order = []  # rows of S and Y, oldest pair first
+        self.S = self.Y = None  # (memory, n_weights)
+        self.SY = np.zeros((memory, memory))  # SY[i, j] = s_i @ y_j, by row
+        self.YY = np.zeros((memory, memory))  # YY[i, j] = y_i @ y_j
+
+    def __len__(self):
+        return len(self.order)
+
+    def clear(self):
+        self.order = []
 
     def add(self, s, y):
         sy = float(s @ y)
         # a pair of non-positive curvature would break H's positive definiteness
-        if sy > 1e-10 * float(y @ y):
-            self.pairs = [*self.pairs[-self.memory + 1 :], (s, y, 1.0 / sy)]
+        if not sy > 1e-10 * float(y @ y):
+            return
+        if self.S is None:
+            self.S = np.zeros((self.memory, s.size))
+            self.Y = np.zeros((self.memory, s.size))
+        filled = len(self.order) < self.memory
+        row = len(self.order) if filled else self.order.pop(0)
+        self.S[row], self.Y[row] = s, y
+        self.order.append(row)
+        n = max(self.order) + 1  # rows ever filled: 0 .. n - 1
+        self.SY[row, :n] = self.Y[:n] @ s
+        self.SY[:n, row] = self.S[:n] @ y
+        self.YY[row, :n] = self.YY[:n, row] = self.Y[:n] @ y
+
+    def pairs(self):
+        """The pairs ``(s, y)``, oldest first."""
+        return [(self.S[row], self.Y[row]) for row in self.order]
 
     def direction(self, grad):
-        """``-H grad`` by the two-loop recursion (Nocedal and Wright, alg. 7.4)."""
-        q = grad.copy()
-        alphas = []
-        for s, y, rho in reversed(self.pairs):
-            alpha = rho * float(s @ q)
-            q -= alpha * y
-            alphas.append(alpha)
-        if self.pairs:
-            s, y, _ = self.pairs[-1]
-            q *= float(s @ y) / float(y @ y)  # H0 = gamma I
-        for (s, y, rho), alpha in zip(self.pairs, reversed(alphas)):
-            q += (alpha - rho * float(y @ q)) * s
-        return -q
+        """``-H grad``, H from the BFGS updates of ``gamma I`` by the pairs in turn.
+
+        Byrd, Nocedal and Schnabel's (1994) compact form, with S and Y the
+        pairs as columns (n_weights, m), oldest first, R the upper triangle
+        of S'Y, D its diagonal and ``gamma = s'y / y'y`` of the last pair:
+
+            H = gamma I + [S  gamma Y] M [S'; gamma Y'],
+            M = [[R^-T (D + gamma Y'Y) R^-1, -R^-T],
+                 [-R^-1,                      0   ]]
+
+        so that with p = S'grad and q = Y'grad, r = R^-1 p,
+            H grad = gamma grad + S R^-T ((D + gamma Y'Y) r - gamma q) - gamma Y r.
+        Equal to the two-loop recursion (Nocedal and Wright, alg. 7.4).
+        """
+        if not self.order:
+            return -grad
+        n = max(self.order) + 1
+        order = np.array(self.order)
+        SY = self.SY[np.ix_(order, order)]
+        YY = self.YY[np.ix_(order, order)]
+        last = order[-1]
+        gamma = self.SY[last, last] / self.YY[last, last]
+        p = (self.S[:n] @ grad)[order]
+        q = (self.Y[:n] @ grad)[order]
+        R = np.triu(SY)
+        r = scipy.linalg.solve_triangular(R, p)
+        v = scipy.linalg.solve_triangular(
+            R, np.diag(SY) * r + gamma * (YY @ r) - gamma * q, trans="T"
+        )
+        s_weights, y_weights = np.zeros(n), np.zeros(n)
+        s_weights[order], y_weights[order] = v, -gamma * r
+        return -(gamma * grad + s_weights @ self.S[:n] + y_weights @ self.Y[:n])
 
 
 def wolfe_step(f, theta, direction, loss, grad):
     """A step length meeting the strong Wolfe conditions, and the new point.
 
-    Returns ``(step, loss_new, grad_new, extra_new)`` or None when scipy's
-    line search finds no step. ``f(theta) -> (loss, grad, extra)``; each
+    Returns ``(step, loss_new, grad_new, extra_new)`` or None when the line
+    search finds no step. ``f(theta) -> (loss, grad, extra)``; each
     point is evaluated once.
     """
+    # a gradient whose norm overflows gives a zero direction (as in scipy)
+    if not (np.all(np.isfinite(direction)) and direction.any()):
+        return None
     seen = {}
 
     def evaluate(x):
@@ -134,22 +160,29 @@ def wolfe_step(f, theta, direction, loss, grad):
             seen[key] = (value_loss, value_grad.copy(), extra)
         return seen[key]
 
-    step, *_ = scipy.optimize.line_search(
-        lambda x: evaluate(x)[0],
-        lambda x: evaluate(x)[1],
-        theta,
-        direction,
-        gfk=grad,
-        old_fval=loss,
-        c2=0.9,
-    )
+    # scipy's strong Wolfe search, with L-BFGS-B's sufficient decrease (its
+    # ftol); a failure is handled by the caller, so its warning is not shown
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # LineSearchWarning
+        step, *_ = scipy.optimize.line_search(
+            lambda x: evaluate(x)[0],
+            lambda x: evaluate(x)[1],
+            theta,
+            direction,
+            gfk=grad,
+            old_fval=loss,
+            c1=1e-3,
+            c2=0.9,
+        )
     if step is None:
         return None
     return (step, *evaluate(theta + step * direction))
 
 
-def minimize_growing_lbfgs(stages, probes, theta, max_iter, tol, callback):
+def minimize_lbfgs(stages, probes, theta, max_iter, tol, callback):
     """L-BFGS over nested, growing samples of the rows, the last all of them.
+
+    With one stage, this is full-batch L-BFGS.
 
     ``stages`` is a list of functions ``f(theta) -> (loss, grad, variance)``,
     one per sample, smallest first; ``variance`` estimates the variance of
@@ -197,11 +230,11 @@ def minimize_growing_lbfgs(stages, probes, theta, max_iter, tol, callback):
             grow()
             continue
         direction = pairs.direction(grad)
-        if not pairs.pairs:  # scipy's first trial step: -grad / ||grad||
+        if not pairs:  # scipy's first trial step: -grad / ||grad||
             direction /= max(float(np.sqrt(grad @ grad)), 1.0)
         found = wolfe_step(stages[stage], theta, direction, loss, grad)
-        if found is None and pairs.pairs:  # try again along -grad
-            pairs.pairs = []
+        if found is None and pairs:  # try again along -grad
+            pairs.clear()
             continue
         if found is None:
             if last:

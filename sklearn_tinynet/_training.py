@@ -276,13 +276,9 @@ def train(f, theta, settings, xp, *, validation_loss, callbacks, history, sample
     recorder = _Recorder(settings, history, validation_loss, theta)
     # Overflow is detected from the loss and handled as divergence.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        if settings.solver == "lbfgs" and samples:
-            final_loss, at_max_iter = _run_growing_lbfgs(
-                f, samples, theta, settings, xp, recorder, callbacks
-            )
-        elif settings.solver == "lbfgs":
+        if settings.solver == "lbfgs":
             final_loss, at_max_iter = _run_lbfgs(
-                f, theta, settings, xp, recorder, callbacks
+                f, samples, theta, settings, xp, recorder, callbacks
             )
         else:
             final_loss, at_max_iter = _run_gd(
@@ -341,45 +337,16 @@ def _iteration_end(theta, set_theta, recorder, callbacks):
     return callback
 
 
-def _run_lbfgs(f, theta, settings, xp, recorder, callbacks):
-    """L-BFGS through scipy; returns (None, at max_iter): the final loss is unknown."""
-    # scipy works on float64 numpy vectors: a round trip per evaluation for
-    # other namespaces and devices
-    device = None if isinstance(theta, np.ndarray) else theta.device
+def _run_lbfgs(f, samples, theta, settings, xp, recorder, callbacks):
+    """L-BFGS on the growing samples, if any, then on all rows.
 
-    def set_theta(theta64):
-        theta[...] = xp.asarray(theta64, dtype=theta.dtype, device=device)
-
-    def fun(theta64):
-        set_theta(theta64)
-        loss, grad = f(theta)
-        if _all_finite(loss, grad, xp):
-            recorder.see(theta, loss)  # line search trials may overflow
-        return loss, _compat.to_numpy(grad).astype(np.float64)
-
-    callback = _iteration_end(theta, set_theta, recorder, callbacks)
-    callbacks.begin_iteration()
-    theta64 = _compat.to_numpy(theta).astype(np.float64)
-    result = _solvers.minimize_lbfgs(
-        fun, theta64, settings.max_iter, settings.tol, callback
-    )
-    set_theta(result.x)
-    if result.nit == 0 and result.status == 2:
-        # scipy's ABNORMAL: the first line search found no lower loss
-        _warn(
-            "L-BFGS made no step: its line search found no loss lower than "
-            "the starting weights', which are returned untrained. Scale the "
-            "features, or lower alpha relative to the sum of sample_weight."
-        )
-    return None, result.status == 1
-
-
-def _run_growing_lbfgs(f, samples, theta, settings, xp, recorder, callbacks):
-    """L-BFGS on the growing samples, then all rows; returns (None, at max_iter).
+    Returns (None, at max_iter): the final loss is not evaluated again.
 
     ``samples`` is a list of (sample, probe) Sources; each pair is entered
     when the solver reaches it and left when it moves on. Only all rows'
-    losses count for divergence, the samples' being of other rows.
+    losses count for divergence, the samples' being of other rows. The
+    solver works on float64 numpy vectors: a round trip per evaluation for
+    other namespaces and devices.
     """
     device = None if isinstance(theta, np.ndarray) else theta.device
     history = recorder.history
@@ -435,14 +402,20 @@ def _run_growing_lbfgs(f, samples, theta, settings, xp, recorder, callbacks):
     callbacks.begin_iteration()
     theta64 = _compat.to_numpy(theta).astype(np.float64)
     try:
-        _, status = _solvers.minimize_growing_lbfgs(
+        n_iter, status = _solvers.minimize_lbfgs(
             [stage_function(k) for k in range(n_samples + 1)],
             [probe_function(k) for k in range(n_samples)],
             theta64, settings.max_iter, settings.tol, callback,
         )  # fmt: skip
     except StopIteration:
-        status = "stopped"
+        n_iter, status = None, "stopped"
     finally:
         leave()
     set_theta(theta64)
+    if n_iter == 0 and status == "no_step":
+        _warn(
+            "L-BFGS made no step: its line search found no loss lower than "
+            "the starting weights', which are returned untrained. Scale the "
+            "features, or lower alpha relative to the sum of sample_weight."
+        )
     return None, status == "max_iter"

@@ -12,7 +12,7 @@ from sklearn_tinynet._engine import mean_gradient_variance
 from sklearn_tinynet._solvers import (
     PROBE_PATIENCE,
     CurvaturePairs,
-    minimize_growing_lbfgs,
+    minimize_lbfgs,
 )
 
 
@@ -94,28 +94,33 @@ def test_no_samples_below_min_rows_and_no_zero_weight_rows():
 # --- the solver --------------------------------------------------------------
 
 
-def test_two_loop_recursion_is_the_bfgs_inverse_hessian():
+@pytest.mark.parametrize("n_pairs", [1, 4, 7])
+def test_curvature_pairs_give_the_bfgs_inverse_hessian_of_the_last_pairs(n_pairs):
+    # memory 4: with 7 pairs the first 3 are dropped and rows are reused
     rng = np.random.RandomState(0)
     A = rng.normal(size=(5, 5))
     A = A @ A.T + 5 * np.eye(5)  # a convex quadratic's Hessian
-    pairs, H = CurvaturePairs(memory=10), None
-    for _ in range(4):
+    pairs, added = CurvaturePairs(memory=4), []
+    for _ in range(n_pairs):
         s = rng.normal(size=5)
-        y = A @ s
-        pairs.add(s, y)
-        if H is None:
-            H = float(s @ y) / float(y @ y) * np.eye(5)
-        else:
-            H0 = H
-    # rebuild H from the same pairs by the BFGS update, H0 = gamma I of the last
-    s_last, y_last, _ = pairs.pairs[-1]
+        added.append((s, A @ s))
+        pairs.add(*added[-1])
+    kept = added[-4:]
+    assert len(pairs) == len(kept)
+    for (s, y), (s_kept, y_kept) in zip(pairs.pairs(), kept):
+        np.testing.assert_array_equal(s, s_kept)
+        np.testing.assert_array_equal(y, y_kept)
+    # the BFGS updates of H0 = gamma I, gamma = s'y / y'y of the last pair
+    s_last, y_last = kept[-1]
     H = float(s_last @ y_last) / float(y_last @ y_last) * np.eye(5)
-    for s, y, rho in pairs.pairs:
+    for s, y in kept:
+        rho = 1.0 / float(s @ y)
         V = np.eye(5) - rho * np.outer(y, s)
         H = V.T @ H @ V + rho * np.outer(s, s)
-    del H0
     g = rng.normal(size=5)
     np.testing.assert_allclose(pairs.direction(g), -H @ g, rtol=1e-10)
+    pairs.clear()
+    np.testing.assert_array_equal(pairs.direction(g), -g)
 
 
 def least_squares_stages(n_rows=4000, sizes=(250, 500, 1000)):
@@ -144,7 +149,7 @@ def test_stages_run_in_order_and_the_last_stops_at_the_full_batch_optimum():
     probes = [lambda theta: 0.0] * 3  # never improving: each stage gives way
 
     theta = np.zeros(6)
-    n_iter, status = minimize_growing_lbfgs(
+    n_iter, status = minimize_lbfgs(
         stages, probes, theta, 200, 1e-10, lambda t, loss, k: seen.append(k)
     )
     assert status == "converged"
@@ -166,7 +171,7 @@ def test_noisy_stages_give_way_at_once_and_max_iter_bounds_all_iterations():
     seen = []
     probes = [lambda theta: -len(seen)] * 3  # always improving
     theta = np.zeros(6)
-    n_iter, status = minimize_growing_lbfgs(
+    n_iter, status = minimize_lbfgs(
         stages, probes, theta, 3, 0.0, lambda t, loss, k: seen.append(k)
     )
     assert seen == [3, 3, 3] and (n_iter, status) == (3, "max_iter")

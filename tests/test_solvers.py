@@ -1,4 +1,4 @@
-"""Solvers: gradient descent's steps and L-BFGS through scipy."""
+"""Solvers: gradient descent's steps and full-batch L-BFGS."""
 
 import numpy as np
 import pytest
@@ -52,6 +52,11 @@ def test_velocity_carries_over():
     np.testing.assert_allclose(theta, opt.velocity)
 
 
+def full_batch(fun):
+    """One stage for minimize_lbfgs: ``fun``'s loss and gradient, no variance."""
+    return [lambda theta: (*fun(theta), None)]
+
+
 def test_lbfgs_minimises_and_calls_back():
     target = np.array([1.0, -2.0, 3.0])
 
@@ -59,28 +64,48 @@ def test_lbfgs_minimises_and_calls_back():
         return 0.5 * float(((theta - target) ** 2).sum()), theta - target
 
     seen = []
-    result = minimize_lbfgs(
-        fun, np.zeros(3), 50, 1e-10, lambda t, loss: seen.append(loss)
+    theta = np.zeros(3)
+    n_iter, status = minimize_lbfgs(
+        full_batch(fun), [], theta, 50, 1e-10, lambda t, loss, k: seen.append(loss)
     )
-    np.testing.assert_allclose(result.x, target, atol=1e-8)
-    assert seen and seen[-1] == pytest.approx(0, abs=1e-12)
+    assert status == "converged" and n_iter == len(seen)
+    np.testing.assert_allclose(theta, target, atol=1e-8)
+    assert seen[-1] == pytest.approx(0, abs=1e-12)
 
-    def stop(theta, loss):
+    def stop(theta, loss, k):
         raise StopIteration
 
-    assert minimize_lbfgs(fun, np.zeros(3), 50, 1e-10, stop).nit == 1
+    theta = np.zeros(3)
+    with pytest.raises(StopIteration):
+        minimize_lbfgs(full_batch(fun), [], theta, 50, 1e-10, stop)
+    assert 0 < np.linalg.norm(theta - target) < np.linalg.norm(target)
 
 
 def test_lbfgs_keeps_enough_curvature_pairs_for_an_ill_conditioned_quadratic():
     # 0.5 * sum(h_i * theta_i**2), 20 curvatures spread over four decades:
-    # keeping 50 pairs L-BFGS stops after 79 iterations, with scipy's default
-    # of 10 pairs after 264 (30 pairs: 136)
+    # keeping 50 pairs L-BFGS stops after 77 iterations, with scipy's default
+    # of 10 pairs after 186 (30 pairs: 104)
     curvature = np.logspace(-2, 2, 20)
 
     def fun(theta):
         return 0.5 * float(curvature @ theta**2), curvature * theta
 
-    result = minimize_lbfgs(fun, np.ones(20), 1000, 1e-10, lambda t, loss: None)
-    assert result.success
-    assert result.nit <= 120
-    np.testing.assert_allclose(result.x, 0, atol=1e-4)
+    theta = np.ones(20)
+    n_iter, status = minimize_lbfgs(
+        full_batch(fun), [], theta, 1000, 1e-10, lambda t, loss, k: None
+    )
+    assert status == "converged"
+    assert n_iter <= 120
+    np.testing.assert_allclose(theta, 0, atol=1e-4)
+
+
+def test_lbfgs_reports_no_step_when_no_lower_loss_exists_along_the_gradient():
+    # a loss whose gradient points the wrong way: no step lowers it
+    def fun(theta):
+        return float(theta @ theta), -theta
+
+    theta = np.ones(3)
+    assert minimize_lbfgs(
+        full_batch(fun), [], theta, 50, 1e-10, lambda t, loss, k: None
+    ) == (0, "no_step")
+    np.testing.assert_array_equal(theta, 1.0)
