@@ -536,8 +536,10 @@ def rows_below(keyed, fractions):
     """For each fraction, the part's rows with a key below it, and the
     original rows behind them: (len(fractions), 2) integers."""
     part, u = keyed
+    below = [u < f for f in fractions]
     return np.array(
-        [[np.sum(u < f), part[3][u < f].sum()] for f in fractions], dtype=np.int64
+        [[np.count_nonzero(mask), part[3][mask].sum()] for mask in below],
+        dtype=np.int64,
     )
 
 

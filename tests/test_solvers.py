@@ -83,8 +83,8 @@ def test_lbfgs_minimises_and_calls_back():
 
 def test_lbfgs_keeps_enough_curvature_pairs_for_an_ill_conditioned_quadratic():
     # 0.5 * sum(h_i * theta_i**2), 20 curvatures spread over four decades:
-    # keeping 50 pairs L-BFGS stops after 77 iterations, with scipy's default
-    # of 10 pairs after 186 (30 pairs: 104)
+    # keeping 50 pairs L-BFGS stops after 79 iterations, with scipy's default
+    # of 10 pairs after 255 (30 pairs: 137)
     curvature = np.logspace(-2, 2, 20)
 
     def fun(theta):
@@ -95,7 +95,7 @@ def test_lbfgs_keeps_enough_curvature_pairs_for_an_ill_conditioned_quadratic():
         full_batch(fun), [], theta, 1000, 1e-10, lambda t, loss, k: None
     )
     assert status == "converged"
-    assert n_iter <= 120
+    assert n_iter <= 120  # 10 pairs would fail
     np.testing.assert_allclose(theta, 0, atol=1e-4)
 
 
