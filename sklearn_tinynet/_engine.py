@@ -20,6 +20,10 @@ from . import _inplace
 # Rows per block: n / N_LANES, within [MIN_BLOCK_ROWS, BLOCK_ROWS]. The
 # products keep enough rows to run at BLAS speed and the per-block Python
 # overhead stays negligible. Blocks depend on n only, never on the threads.
+# Below BLOCK_ROWS rows, n / 2 (at least MIN_BLOCK_ROWS): on blocks of 256
+# rows the small operations that hold Python's lock kept two threads from
+# gaining more than 10 %, and two lanes made 5-fold CV on digits, the noisy
+# and the imbalanced sets 1.3 to 1.5 times faster (docs/defaults.rst).
 BLOCK_ROWS = 4096
 MIN_BLOCK_ROWS = 256
 # Below this many activations (rows x widest layer), one block on one thread.
@@ -30,6 +34,8 @@ N_LANES = 8
 def rows_per_block(n_rows, layer_units):
     if n_rows * max(layer_units) <= SINGLE_BLOCK_VALUES:
         return n_rows  # too little work to share between threads
+    if n_rows < BLOCK_ROWS:
+        return max(-(-n_rows // 2), MIN_BLOCK_ROWS)  # two lanes
     return min(max(-(-n_rows // N_LANES), MIN_BLOCK_ROWS), BLOCK_ROWS)
 
 

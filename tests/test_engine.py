@@ -61,9 +61,14 @@ def test_target_block_expands_codes_one_block_at_a_time():
         (1000, [7, 5, 3], 1000),  # 7,000 activations: one block
         (2**17 // 32, [20, 32, 3], 2**17 // 32),  # exactly the limit: one block
         (2**17 // 32 + 1, [20, 32, 3], 513),  # n / 8 rows
-        (1500, [20, 100, 3], 256),  # at least MIN_BLOCK_ROWS
+        (1500, [20, 100, 3], 750),  # below BLOCK_ROWS rows: two lanes
+        (4095, [20, 100, 3], 2048),
+        (4096, [20, 100, 3], 512),
+        (20_000, [20, 100, 3], 2500),
+        (1500, [20, 400, 3], 750),
         (100_000, [20, 32, 3], 4096),  # at most BLOCK_ROWS
-        (40, [4000, 4, 1], 256),  # wide: the features count as a layer
+        (40, [4000, 4, 1], 256),  # wide, the features counting as a layer:
+        (600, [4000, 4, 1], 300),  # two lanes of at least MIN_BLOCK_ROWS
     ],
 )
 def test_rows_per_block(n_rows, layer_units, expected):
