@@ -93,11 +93,11 @@ class CurvaturePairs:
         if self.S is None:
             self.S = np.zeros((self.memory, s.size))
             self.Y = np.zeros((self.memory, s.size))
-        filled = len(self.order) < self.memory
-        row = len(self.order) if filled else self.order.pop(0)
+        # rows 0 .. n - 1 hold the pairs: filled in turn, the oldest reused
+        row = len(self.order) if len(self.order) < self.memory else self.order.pop(0)
         self.S[row], self.Y[row] = s, y
         self.order.append(row)
-        n = max(self.order) + 1  # rows ever filled: 0 .. n - 1
+        n = len(self.order)
         self.SY[row, :n] = self.Y[:n] @ s
         self.SY[:n, row] = self.S[:n] @ y
         self.YY[row, :n] = self.YY[:n, row] = self.Y[:n] @ y
@@ -123,7 +123,7 @@ class CurvaturePairs:
         """
         if not self.order:
             return -grad
-        n = max(self.order) + 1
+        n = len(self.order)
         order = np.array(self.order)
         SY = self.SY[np.ix_(order, order)]
         YY = self.YY[np.ix_(order, order)]
