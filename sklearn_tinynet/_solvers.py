@@ -66,41 +66,34 @@ FTOL = 1e7 * 2.220446049250313e-16
 class CurvaturePairs:
     """The last ``memory`` pairs ``(s, y)``: L-BFGS's estimate of the inverse Hessian.
 
-    ``s = theta_new - theta`` and ``y = grad_new - grad``, both gradients of
-    the same rows. The pairs are rows of two ``(memory, n_weights)`` arrays,
-    filled in turn, so that ``H grad`` costs a few matrix-vector products
-    instead of a Python loop over the pairs.
+    ``s`` is a step and ``y`` the change in gradient over it, both gradients
+    of the same rows. The pairs are rows of two ``(memory, n_weights)``
+    arrays, filled in turn, so that ``H grad`` costs a few matrix-vector
+    products instead of a Python loop over the pairs. Reading S and Y is the
+    cost (on digits, 2 x 50 x 7,510 values per read, about a third of the
+    engine's time for one evaluation), so each iteration reads each of them
+    twice: for the direction, and for the new pair's products ``S'y`` and
+    ``Y'y``; ``S'grad_new = S'grad + S'y`` is carried to the next direction.
     """
 
     def __init__(self, memory=LBFGS_MEMORY):
         self.memory = memory
         self.order = []  # rows of S and Y, oldest pair first
         self.S = self.Y = None  # (memory, n_weights)
-        self.SY = np.zeros((memory, memory))  # SY[i, j] = s_i @ y_j, by row
-        self.YY = np.zeros((memory, memory))  # YY[i, j] = y_i @ y_j
+        # SY[i, j] = s_i @ y_j by row, for pair i no newer than pair j (the
+        # compact form reads only those); YY[i, j] = y_i @ y_j
+        self.SY = np.zeros((memory, memory))
+        self.YY = np.zeros((memory, memory))
+        # the last direction's (grad, direction, S grad, Y grad), by row;
+        # after add_step, (grad_new, None, S grad_new, Y grad_new)
+        self._last = None
 
     def __len__(self):
         return len(self.order)
 
     def clear(self):
         self.order = []
-
-    def add(self, s, y):
-        sy = float(s @ y)
-        # a pair of non-positive curvature would break H's positive definiteness
-        if not sy > 1e-10 * float(y @ y):
-            return
-        if self.S is None:
-            self.S = np.zeros((self.memory, s.size))
-            self.Y = np.zeros((self.memory, s.size))
-        # rows 0 .. n - 1 hold the pairs: filled in turn, the oldest reused
-        row = len(self.order) if len(self.order) < self.memory else self.order.pop(0)
-        self.S[row], self.Y[row] = s, y
-        self.order.append(row)
-        n = len(self.order)
-        self.SY[row, :n] = self.Y[:n] @ s
-        self.SY[:n, row] = self.S[:n] @ y
-        self.YY[row, :n] = self.YY[:n, row] = self.Y[:n] @ y
+        self._last = None
 
     def pairs(self):
         """The pairs ``(s, y)``, oldest first."""
@@ -109,9 +102,11 @@ class CurvaturePairs:
     def direction(self, grad):
         """``-H grad``, H from the BFGS updates of ``gamma I`` by the pairs in turn.
 
-        Byrd, Nocedal and Schnabel's (1994) compact form, with S and Y the
-        pairs as columns (n_weights, m), oldest first, R the upper triangle
-        of S'Y, D its diagonal and ``gamma = s'y / y'y`` of the last pair:
+        With no pairs, ``-grad / max(||grad||, 1)``: scipy's first trial step.
+        Otherwise Byrd, Nocedal and Schnabel's (1994) compact form, with S
+        and Y the pairs as columns (n_weights, m), oldest first, R the upper
+        triangle of S'Y, D its diagonal and ``gamma = s'y / y'y`` of the
+        last pair:
 
             H = gamma I + [S  gamma Y] M [S'; gamma Y'],
             M = [[R^-T (D + gamma Y'Y) R^-1, -R^-T],
@@ -121,24 +116,65 @@ class CurvaturePairs:
             H grad = gamma grad + S R^-T ((D + gamma Y'Y) r - gamma q) - gamma Y r.
         Equal to the two-loop recursion (Nocedal and Wright, alg. 7.4).
         """
-        if not self.order:
-            return -grad
         n = len(self.order)
+        if not n:
+            direction = -grad / max(float(np.sqrt(grad @ grad)), 1.0)
+            self._last = (grad, direction, np.zeros(0), np.zeros(0))
+            return direction
+        if self._last is not None and self._last[0] is grad:
+            p, q = self._last[2], self._last[3]  # carried by add_step
+        else:
+            p, q = self.S[:n] @ grad, self.Y[:n] @ grad
         order = np.array(self.order)
         SY = self.SY[np.ix_(order, order)]
         YY = self.YY[np.ix_(order, order)]
         last = order[-1]
         gamma = self.SY[last, last] / self.YY[last, last]
-        p = (self.S[:n] @ grad)[order]
-        q = (self.Y[:n] @ grad)[order]
         R = np.triu(SY)
-        r = scipy.linalg.solve_triangular(R, p)
+        r = scipy.linalg.solve_triangular(R, p[order], check_finite=False)
         v = scipy.linalg.solve_triangular(
-            R, np.diag(SY) * r + gamma * (YY @ r) - gamma * q, trans="T"
+            R,
+            np.diag(SY) * r + gamma * (YY @ r) - gamma * q[order],
+            trans="T",
+            check_finite=False,
         )
         s_weights, y_weights = np.zeros(n), np.zeros(n)
         s_weights[order], y_weights[order] = v, -gamma * r
-        return -(gamma * grad + s_weights @ self.S[:n] + y_weights @ self.Y[:n])
+        direction = -(gamma * grad + s_weights @ self.S[:n] + y_weights @ self.Y[:n])
+        self._last = (grad, direction, p, q)
+        return direction
+
+    def add_step(self, step, grad_new):
+        """Keep the pair of a step of length ``step`` along the last direction:
+        ``s = step * direction`` and ``y = grad_new - grad``.
+
+        A pair of non-positive curvature is left out: it would break H's
+        positive definiteness.
+        """
+        grad, direction, p, q = self._last
+        s, y = step * direction, grad_new - grad
+        n = len(self.order)
+        S_y = self.S[:n] @ y if n else np.zeros(0)  # s_i'y, by row
+        Y_y = self.Y[:n] @ y if n else np.zeros(0)
+        p_new, q_new = p + S_y, q + Y_y  # S'grad_new and Y'grad_new
+        sy, yy = float(s @ y), float(y @ y)
+        if sy > 1e-10 * yy:
+            if self.S is None:
+                self.S = np.zeros((self.memory, s.size))
+                self.Y = np.zeros((self.memory, s.size))
+            # rows 0 .. n - 1 hold the pairs: filled in turn, the oldest reused
+            row = n if n < self.memory else self.order.pop(0)
+            self.S[row], self.Y[row] = s, y
+            self.order.append(row)
+            # column ``row`` (s_i'y) and row ``row`` of YY; their diagonal
+            # entries, still the replaced pair's, are set last
+            self.SY[:n, row] = S_y
+            self.YY[row, :n] = self.YY[:n, row] = Y_y
+            self.SY[row, row], self.YY[row, row] = sy, yy
+            if row == n:
+                p_new, q_new = np.append(p_new, 0.0), np.append(q_new, 0.0)
+            p_new[row], q_new[row] = s @ grad_new, y @ grad_new
+        self._last = (grad_new, None, p_new, q_new)
 
 
 def wolfe_step(f, theta, direction, loss, grad):
@@ -230,8 +266,6 @@ def minimize_lbfgs(stages, probes, theta, max_iter, tol, callback):
             grow()
             continue
         direction = pairs.direction(grad)
-        if not pairs:  # scipy's first trial step: -grad / ||grad||
-            direction /= max(float(np.sqrt(grad @ grad)), 1.0)
         found = wolfe_step(stages[stage], theta, direction, loss, grad)
         if found is None and pairs:  # try again along -grad
             pairs.clear()
@@ -242,9 +276,8 @@ def minimize_lbfgs(stages, probes, theta, max_iter, tol, callback):
             grow()
             continue
         step, loss_new, grad_new, variance = found
-        step_vector = step * direction
-        theta += step_vector
-        pairs.add(step_vector, grad_new - grad)
+        theta += step * direction
+        pairs.add_step(step, grad_new)
         fell = (loss - loss_new) / max(abs(loss), abs(loss_new), 1.0)
         loss, grad = loss_new, grad_new
         n_iter += 1

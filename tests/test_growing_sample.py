@@ -95,21 +95,32 @@ def test_no_samples_below_min_rows_and_no_zero_weight_rows():
 
 
 @pytest.mark.parametrize("n_pairs", [1, 4, 7])
-def test_curvature_pairs_give_the_bfgs_inverse_hessian_of_the_last_pairs(n_pairs):
-    # memory 4: with 7 pairs the first 3 are dropped and rows are reused
+@pytest.mark.parametrize("rejected", [False, True])
+def test_curvature_pairs_give_the_bfgs_inverse_hessian_of_the_last_pairs(
+    n_pairs, rejected
+):
+    # memory 4: with 7 pairs the first 3 are dropped and rows are reused.
+    # Steps follow the pairs' own directions, as in L-BFGS, so that the
+    # products carried from step to step (S'grad, Y's) are used.
     rng = np.random.RandomState(0)
     A = rng.normal(size=(5, 5))
     A = A @ A.T + 5 * np.eye(5)  # a convex quadratic's Hessian
     pairs, added = CurvaturePairs(memory=4), []
-    for _ in range(n_pairs):
-        s = rng.normal(size=5)
-        added.append((s, A @ s))
-        pairs.add(*added[-1])
+    grad = rng.normal(size=5)
+    for i in range(n_pairs + rejected):
+        step = rng.uniform(0.5, 2.0)
+        s = step * pairs.direction(grad)
+        negative = rejected and i == n_pairs // 2  # curvature s'y < 0: left out
+        y = -A @ s if negative else A @ s
+        grad = grad + y
+        pairs.add_step(step, grad)
+        if not negative:
+            added.append((s, y))
     kept = added[-4:]
     assert len(pairs) == len(kept)
     for (s, y), (s_kept, y_kept) in zip(pairs.pairs(), kept):
-        np.testing.assert_array_equal(s, s_kept)
-        np.testing.assert_array_equal(y, y_kept)
+        np.testing.assert_allclose(s, s_kept, rtol=1e-14)
+        np.testing.assert_allclose(y, y_kept, rtol=1e-14)
     # the BFGS updates of H0 = gamma I, gamma = s'y / y'y of the last pair
     s_last, y_last = kept[-1]
     H = float(s_last @ y_last) / float(y_last @ y_last) * np.eye(5)
@@ -117,10 +128,12 @@ def test_curvature_pairs_give_the_bfgs_inverse_hessian_of_the_last_pairs(n_pairs
         rho = 1.0 / float(s @ y)
         V = np.eye(5) - rho * np.outer(y, s)
         H = V.T @ H @ V + rho * np.outer(s, s)
-    g = rng.normal(size=5)
-    np.testing.assert_allclose(pairs.direction(g), -H @ g, rtol=1e-10)
+    # the last gradient (products carried) and a new one (products computed)
+    for g in (grad, rng.normal(size=5)):
+        np.testing.assert_allclose(pairs.direction(g), -H @ g, rtol=1e-10)
     pairs.clear()
-    np.testing.assert_array_equal(pairs.direction(g), -g)
+    g = 10 * rng.normal(size=5)  # the first trial step is at most 1 long
+    np.testing.assert_allclose(pairs.direction(g), -g / np.linalg.norm(g))
 
 
 def least_squares_stages(n_rows=4000, sizes=(250, 500, 1000)):
