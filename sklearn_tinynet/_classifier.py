@@ -41,9 +41,8 @@ class TinyNetClassifier(ClassifierMixin, BaseTinyNet):
 
     solver : {'gd', 'lbfgs'}, default='lbfgs'
         'gd' is the tutorial's full-batch gradient descent, with optional
-        momentum; 'lbfgs'
-        is full-batch L-BFGS, optionally on a growing sample first
-        (``growing_sample``).
+        momentum; 'lbfgs' is full-batch L-BFGS, optionally on a growing
+        sample first (``growing_sample``).
 
     loss : {'log_loss', 'squared_error'}, default='log_loss'
         'log_loss' is the cross-entropy of the output layer; 'squared_error'

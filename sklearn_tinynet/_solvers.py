@@ -85,16 +85,15 @@ class CurvaturePairs:
         # compact form reads only those); YY[i, j] = y_i @ y_j
         self.SY = np.zeros((memory, memory))
         self.YY = np.zeros((memory, memory))
-        # the last direction's (grad, direction, S grad, Y grad), by row;
-        # after add_step, (grad_new, None, S grad_new, Y grad_new)
-        self._last = None
+        self._products = None  # (grad, S'grad, Y'grad by row), the last grad seen
+        self._last_direction = None  # (grad, direction), until add_step
 
     def __len__(self):
         return len(self.order)
 
     def clear(self):
         self.order = []
-        self._last = None
+        self._products = self._last_direction = None
 
     def pairs(self):
         """The pairs ``(s, y)``, oldest first."""
@@ -120,12 +119,14 @@ class CurvaturePairs:
         n = len(self.order)
         if not n:
             direction = -grad / max(float(np.sqrt(grad @ grad)), 1.0)
-            self._last = (grad, direction, np.zeros(0), np.zeros(0))
+            self._products = (grad, np.zeros(0), np.zeros(0))
+            self._last_direction = (grad, direction)
             return direction
-        if self._last is not None and self._last[0] is grad:
-            p, q = self._last[2], self._last[3]  # carried by add_step
+        if self._products is not None and self._products[0] is grad:
+            _, p, q = self._products  # carried by add_step
         else:
             p, q = self.S[:n] @ grad, self.Y[:n] @ grad
+            self._products = (grad, p, q)
         order = np.array(self.order)
         SY = self.SY[np.ix_(order, order)]
         YY = self.YY[np.ix_(order, order)]
@@ -142,7 +143,7 @@ class CurvaturePairs:
         s_weights, y_weights = np.zeros(n), np.zeros(n)
         s_weights[order], y_weights[order] = v, -gamma * r
         direction = -(gamma * grad + s_weights @ self.S[:n] + y_weights @ self.Y[:n])
-        self._last = (grad, direction, p, q)
+        self._last_direction = (grad, direction)
         return direction
 
     def add_step(self, step, grad_new):
@@ -152,7 +153,8 @@ class CurvaturePairs:
         A pair of non-positive curvature is left out: it would break H's
         positive definiteness.
         """
-        grad, direction, p, q = self._last
+        grad, direction = self._last_direction
+        _, p, q = self._products  # of the same grad
         s, y = step * direction, grad_new - grad
         n = len(self.order)
         S_y = self.S[:n] @ y if n else np.zeros(0)  # s_i'y, by row
@@ -175,7 +177,8 @@ class CurvaturePairs:
             if row == n:
                 p_new, q_new = np.append(p_new, 0.0), np.append(q_new, 0.0)
             p_new[row], q_new[row] = s @ grad_new, y @ grad_new
-        self._last = (grad_new, None, p_new, q_new)
+        self._products = (grad_new, p_new, q_new)
+        self._last_direction = None
 
 
 def wolfe_step(f, theta, direction, loss, grad):
