@@ -22,6 +22,7 @@ split sets (``evaluation`` says which).
 
     python benchmarks/bench_defaults.py            # full run, about 30 minutes
     python benchmarks/bench_defaults.py --quick    # sets under 1e5 rows, 1 repeat
+    python benchmarks/bench_defaults.py --quick --tol 1e-5 3e-5  # tol's trade-off
 """
 
 import argparse
@@ -77,28 +78,29 @@ def splits(X, y):
 
 
 def evaluate(estimator, X, y, folds):
-    """Mean accuracy and total fit time over the folds."""
-    scores, fit_time = [], 0.0
+    """Mean accuracy, total fit time and total iterations over the folds."""
+    scores, fit_time, n_iter = [], 0.0, 0
     for train, test in folds:
         model = make_pipeline(StandardScaler(), clone(estimator))
         start = time.perf_counter()
         quietly(model.fit, X[train], y[train])
         fit_time += time.perf_counter() - start
         scores.append(model.score(X[test], y[test]))
-    return float(np.mean(scores)), fit_time
+        n_iter += int(np.max(getattr(model[-1], "n_iter_", 0)))
+    return float(np.mean(scores)), fit_time, n_iter
 
 
-def run_dataset(data_name, X, y, repeats):
+def run_dataset(data_name, X, y, repeats, candidates=CANDIDATES):
     folds, evaluation = splits(X, y)
-    accuracy = {}
+    accuracy, n_iter = {}, {}
 
     def run(name):
         def fit_all():
-            accuracy[name] = evaluate(CANDIDATES[name], X, y, folds)[0]
+            accuracy[name], _, n_iter[name] = evaluate(candidates[name], X, y, folds)
 
         return fit_all
 
-    times = median_times({name: run(name) for name in CANDIDATES}, repeats)
+    times = median_times({name: run(name) for name in candidates}, repeats)
     return [
         {
             "dataset": data_name,
@@ -109,16 +111,17 @@ def run_dataset(data_name, X, y, repeats):
             "estimator": name,
             "cv_accuracy": accuracy[name],
             "fit_time_s": times[name],
+            "n_iter_total": n_iter[name],
         }
-        for name in CANDIDATES
+        for name in candidates
     ]
 
 
-def summarise(rows):
+def summarise(rows, candidates=CANDIDATES):
     """Per estimator: worst gap to the baseline, total time and its ratio."""
     base = {r["dataset"]: r for r in rows if r["estimator"] == BASELINE}
     summary = []
-    for name in CANDIDATES:
+    for name in candidates:
         ours = [r for r in rows if r["estimator"] == name]
         gaps = {
             r["dataset"]: 100 * (r["cv_accuracy"] - base[r["dataset"]]["cv_accuracy"])
@@ -150,10 +153,35 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--datasets", nargs="+", default=None)
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument(
+        "--tol",
+        type=float,
+        nargs="+",
+        default=None,
+        help="compare TinyNetClassifier() at these tol values with the baseline "
+        "instead of the usual candidates; writes defaults_tol.json, no plot",
+    )
     args = parser.parse_args()
+    candidates, result = CANDIDATES, "defaults"
+    if args.tol:
+        candidates = {
+            f"TinyNetClassifier(tol={tol:g})": TinyNetClassifier(
+                tol=tol, random_state=0
+            )
+            for tol in args.tol
+        }
+        candidates[BASELINE] = CANDIDATES[BASELINE]
+        result, args.no_plot = "defaults_tol", True
     loaders = datasets()
     names = args.datasets or list(loaders)
-    columns = ["dataset", "evaluation", "estimator", "cv_accuracy", "fit_time_s"]
+    columns = [
+        "dataset",
+        "evaluation",
+        "estimator",
+        "cv_accuracy",
+        "fit_time_s",
+        "n_iter_total",
+    ]
     rows = []
     for data_name in names:
         try:
@@ -164,12 +192,12 @@ def main():
         if args.quick and len(y) >= LARGE:
             continue
         repeats = args.large_repeats if len(y) >= LARGE else args.repeats
-        rows += run_dataset(data_name, X, y, 1 if args.quick else repeats)
-        print_table(rows[-len(CANDIDATES) :], columns)
+        rows += run_dataset(data_name, X, y, 1 if args.quick else repeats, candidates)
+        print_table(rows[-len(candidates) :], columns)
         # written after each data set: an interrupted run keeps what it measured
-        summary = summarise(rows)
+        summary = summarise(rows, candidates)
         path = write_json(
-            "defaults", {"args": vars(args), "rows": rows, "summary": summary}
+            result, {"args": vars(args), "rows": rows, "summary": summary}
         )
     print()
     print_table(rows, columns)

@@ -200,6 +200,24 @@ def class_weight_values(class_weight, classes, multilabel, totals, positive_sum)
     return np.where(present, per_value, 0.0)
 
 
+def lexicographic_order(key):
+    """The order of the rows of a finite float64 array by their first
+    column, then their second, ...: ``np.unique(key, axis=0)``'s order.
+
+    One sort of the rows as strings of bytes, compared like ``memcmp``: each
+    value becomes a big-endian unsigned integer that orders as the floats
+    do (the sign bit set for x >= 0, every bit flipped for x < 0), -0.0 as
+    0.0. np.unique compares the rows column by column: 4,000 rows of 785
+    columns, most of them tied on their leading zero pixels, took 0.3 s.
+    """
+    bits = (key + 0.0).view(np.uint64)  # -0.0 + 0.0 is 0.0
+    negative = bits >= np.uint64(2**63)
+    bits = np.where(negative, ~bits, bits | np.uint64(2**63))
+    bits = np.ascontiguousarray(bits, dtype=">u8")  # rows of adjacent bytes
+    rows = bits.view(np.dtype((np.void, bits.itemsize * key.shape[1])))
+    return np.argsort(rows.ravel(), kind="stable")
+
+
 def canonical_rows(X, Y, weights):
     """Rows sorted by content, exact duplicates merged into one weighted row.
 
@@ -212,8 +230,13 @@ def canonical_rows(X, Y, weights):
     dense = X.toarray() if sp.issparse(X) else X
     n_features = dense.shape[1]
     key = np.hstack([dense, np.reshape(Y, (len(Y), -1))]).astype(np.float64)
-    rows, inverse = np.unique(key, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    order = lexicographic_order(key)
+    key = key[order]
+    first = np.ones(len(key), dtype=bool)  # the first of each run of equal rows
+    first[1:] = np.any(key[1:] != key[:-1], axis=1)
+    rows = key[first]
+    inverse = np.empty(len(key), dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
     merged = np.bincount(inverse, weights=weights, minlength=len(rows))
     counts = np.bincount(inverse, minlength=len(rows))
     keep = merged > 0
